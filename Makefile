@@ -1,0 +1,33 @@
+# The two set-up commands: `make serve` and `make test`. Each creates .venv and installs what it needs.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: serve test venv test-deps bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+# Runtime only: no torch, no Docker SDK requirement; the embedded local sandbox.
+venv: $(BIN)/python
+	$(BIN)/pip install -q -e .
+
+serve: venv
+	$(BIN)/verifiers serve --host $(HOST) --port $(PORT)
+
+# torch==2.13.0 first: a looser pin elsewhere would pull a multi-GB CUDA build.
+test-deps: $(BIN)/python
+	$(BIN)/pip install -q "torch==2.13.0"
+	$(BIN)/pip install -q -e ".[test]"
+
+test: test-deps
+	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+bench: test-deps
+	$(BIN)/python -m benchmarks.math
+
+clean:
+	rm -rf $(VENV) .pytest_cache

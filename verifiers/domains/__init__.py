@@ -1,0 +1,1 @@
+"""Domain verifiers; each is registered in `verifiers.registry`."""

@@ -1,0 +1,1 @@
+"""Math: final-answer equivalence with math-verify, in killable worker processes."""

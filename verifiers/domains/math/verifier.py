@@ -1,0 +1,172 @@
+"""The math domain: 1 if the final answer is equivalent to the reference, else 0.
+
+Cheap work happens here in the event loop (find the final answer in the tail of the response,
+look it up in the memo); only unseen (reference, answer) pairs go to the killable math-verify
+workers. In GRPO the 16 samples of a prompt share a handful of distinct answers, so most samples
+never reach a worker.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from collections import OrderedDict
+from collections.abc import Sequence
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, field_validator, model_validator
+
+from verifiers.domains.math.extract import last_boxed
+from verifiers.process_pool import KillablePool, TaskFailed, TaskTimeout, WorkerCrashed
+from verifiers.sample import Sample
+from verifiers.text import final_answer
+from verifiers.verdict import Status, Verdict
+from verifiers.verifier import Readiness, Verifier
+
+
+class MathLabel(BaseModel):
+    """`{"answer": "\\frac{1}{2}"}`; a bare string or number is the answer itself."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    answer: str
+
+    @model_validator(mode="before")
+    @classmethod
+    def _bare_answer(cls, value: Any) -> Any:
+        if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+            return {"answer": value}
+        return value
+
+    @field_validator("answer", mode="before")
+    @classmethod
+    def _number_to_text(cls, value: Any) -> Any:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return str(value)
+        return value
+
+
+# (reference, boxed?, answer-or-digest): what decides a math verdict.
+_Key = tuple[str, bool, str]
+_Check = tuple[str, dict[str, Any]]
+_MEMO_INLINE_CHARS = 256
+
+
+class MathVerifier(Verifier[MathLabel]):
+    domain = "math"
+    label_model = MathLabel
+
+    def __init__(self, ctx: Any) -> None:
+        super().__init__(ctx)
+        self.settings = ctx.settings.math
+        self.pool = KillablePool(
+            "math",
+            "verifiers.domains.math.worker:check",
+            workers=self.settings.workers,
+            timeout_s=self.settings.item_timeout_s,
+            metrics=ctx.metrics,
+            init=("verifiers.domains.math.worker:configure", (self.settings.reference_cache_size,)),
+        )
+        self._memo: OrderedDict[_Key, _Check] = OrderedDict()
+        self._inflight: dict[_Key, asyncio.Future[_Check]] = {}
+        self._cache = ctx.metrics.cache
+
+    async def start(self) -> None:
+        await self.pool.start()
+
+    async def close(self) -> None:
+        await self.pool.close()
+
+    def readiness(self) -> Readiness:
+        alive = self.pool.alive
+        return Readiness(alive > 0, {"workers_alive": alive, "workers": self.pool.size, "queued": self.pool.queued})
+
+    async def verify_batch(self, samples: Sequence[Sample[MathLabel]]) -> list[Verdict]:
+        prepared = [self._prepare(s) for s in samples]
+        pending: dict[_Key, tuple[str, str, bool]] = {}
+        for p in prepared:
+            if isinstance(p, tuple):
+                key, job = p
+                if key not in pending:
+                    pending[key] = job
+        results = dict(zip(pending, await asyncio.gather(*(self._check(k, *job) for k, job in pending.items()))))
+        out = []
+        for p in prepared:
+            if isinstance(p, Verdict):
+                out.append(p)
+                continue
+            status, details = results[p[0]]
+            out.append(_verdict(status, details))
+        return out
+
+    def _prepare(self, sample: Sample[MathLabel]) -> Verdict | tuple[_Key, tuple[str, str, bool]]:
+        s = self.settings
+        reference = sample.label.answer.strip()
+        if not reference:
+            return Verdict.failed(Status.ERROR, "reference answer is empty")
+        if len(reference) > s.max_reference_chars:
+            return Verdict.failed(Status.ERROR, f"reference answer longer than {s.max_reference_chars} characters")
+        response = sample.response[-s.max_response_chars :]
+        answer = final_answer(response, sample.prompt)
+        if answer is None:
+            return Verdict.failed(Status.FORMAT_ERROR, "thinking block never closed (no </think>)")
+        boxed = last_boxed(answer, s.max_answer_chars)
+        if boxed is not None and boxed.too_long:
+            return Verdict.failed(Status.FORMAT_ERROR, f"\\boxed{{}} answer longer than {s.max_answer_chars} characters")
+        if boxed is not None:
+            candidate, is_boxed = boxed.content or "", True
+        else:
+            candidate, is_boxed = answer[-s.tail_chars :], False
+            if not candidate.strip():
+                return Verdict.failed(Status.FORMAT_ERROR, "empty final answer")
+        digest = candidate if len(candidate) <= _MEMO_INLINE_CHARS else hashlib.blake2b(candidate.encode()).hexdigest()
+        return (reference, is_boxed, digest), (reference, candidate, is_boxed)
+
+    async def _check(self, key: _Key, reference: str, candidate: str, boxed: bool) -> _Check:
+        hit = self._memo.get(key)
+        if hit is not None:
+            self._memo.move_to_end(key)
+            self._cache.labels("math_memo", "hit").inc()
+            return hit
+        shared = self._inflight.get(key)
+        if shared is not None:
+            self._cache.labels("math_memo", "hit").inc()
+            return await asyncio.shield(shared)
+        self._cache.labels("math_memo", "miss").inc()
+        fut: asyncio.Future[_Check] = asyncio.get_running_loop().create_future()
+        self._inflight[key] = fut
+        try:
+            result = await self._run(key, reference, candidate, boxed)
+            fut.set_result(result)
+            return result
+        except BaseException as exc:
+            fut.set_exception(exc)
+            fut.exception()  # mark retrieved: concurrent waiters may not exist
+            raise
+        finally:
+            del self._inflight[key]
+
+    async def _run(self, key: _Key, reference: str, candidate: str, boxed: bool) -> _Check:
+        try:
+            status, details = await self.pool.run(reference, candidate, boxed)
+        except TaskTimeout as exc:
+            result: _Check = ("timeout", {"reason": str(exc)})
+        except (WorkerCrashed, TaskFailed) as exc:
+            return "infra_error", {"reason": f"math worker failed: {exc}"}  # never memoised
+        else:
+            result = (status, details)
+        self._remember(key, result)
+        return result
+
+    def _remember(self, key: _Key, result: _Check) -> None:
+        if not self.settings.memo_size:
+            return
+        self._memo[key] = result
+        if len(self._memo) > self.settings.memo_size:
+            self._memo.popitem(last=False)
+
+
+def _verdict(status: str, details: dict[str, Any]) -> Verdict:
+    st = Status(status)
+    reward = 1.0 if st is Status.CORRECT else 0.0
+    return Verdict(st, reward, reward, details)

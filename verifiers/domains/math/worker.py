@@ -1,0 +1,70 @@
+"""What runs inside a math worker process: math-verify on one (reference, answer) pair.
+
+math-verify's own timeouts are disabled (they use SIGALRM, take whole seconds only, and cannot
+interrupt SymPy's C code); the parent kills this process when it overruns instead. Nothing here
+ever calls `str()` on a parsed SymPy object: printing a pathological expression can hang forever,
+so only the string half of math-verify's parse result is returned.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import OrderedDict
+from typing import Any
+
+from math_verify import parse, verify
+
+logging.getLogger("math_verify").setLevel(logging.CRITICAL)
+
+_references: OrderedDict[str, list[Any]] = OrderedDict()
+_reference_cache_size = 10_000
+
+
+def configure(reference_cache_size: str) -> None:
+    """Called once at worker start with the pool's settings (as command-line strings)."""
+    global _reference_cache_size
+    _reference_cache_size = int(reference_cache_size)
+
+
+def _as_latex(reference: str) -> str:
+    """Anchor a bare reference so math-verify reads it as one LaTeX answer (`3x-y=0` unanchored
+    parses as `0`)."""
+    stripped = reference.strip()
+    if "\\boxed" in stripped or stripped.startswith(("$", "\\(", "\\[")):
+        return stripped
+    return "\\boxed{" + stripped + "}"
+
+
+def _parsed_reference(reference: str) -> list[Any]:
+    hit = _references.get(reference)
+    if hit is not None:
+        _references.move_to_end(reference)
+        return hit
+    parsed = parse(_as_latex(reference), parsing_timeout=None)
+    if _reference_cache_size:
+        _references[reference] = parsed
+        if len(_references) > _reference_cache_size:
+            _references.popitem(last=False)
+    return parsed
+
+
+def check(reference: str, candidate: str, boxed: bool) -> tuple[str, dict[str, Any]]:
+    """Return (status, details) for one pair.
+
+    `candidate` is either the content of the final box (`boxed=True`) or the tail of a response
+    with no box, left to math-verify's own extraction.
+    """
+    try:
+        gold = _parsed_reference(reference)
+        if not gold:
+            return "error", {"reason": "reference answer does not parse", "reference": reference}
+        target = parse("\\boxed{" + candidate + "}" if boxed else candidate, parsing_timeout=None)
+        extracted = next((p for p in target if isinstance(p, str)), None)
+        if not target:
+            return "format_error", {"reason": "no answer could be extracted"}
+        ok = verify(gold, target, timeout_seconds=None)
+        return ("correct" if ok else "incorrect"), {"extracted": extracted}
+    except MemoryError:
+        return "error", {"reason": "answer exhausted the worker's memory limit"}
+    except RecursionError:
+        return "error", {"reason": "answer nests too deeply to evaluate"}

@@ -1,0 +1,205 @@
+"""The engine: owns the verifiers, routes samples to them and reports.
+
+Transport-free: the HTTP server, the `score` CLI and tests all drive the same `Engine`. It
+guarantees the properties trainers rely on: one verdict per sample in order, nothing raised past
+it, a backstop deadline, and every failure of ours surfacing as a masked `infra_error`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from verifiers.batching import MicroBatcher
+from verifiers.metrics import Metrics
+from verifiers.registry import DOMAINS, DomainUnavailable, load_verifier_class
+from verifiers.sample import Sample
+from verifiers.settings import Settings
+from verifiers.verdict import Status, Verdict
+from verifiers.verifier import Readiness, Verifier, VerifierContext
+
+log = logging.getLogger(__name__)
+
+
+class LabelError(ValueError):
+    """A label that does not fit its domain's schema. `errors` use pydantic's shape (loc, msg)."""
+
+    def __init__(self, domain: str, errors: list[dict[str, Any]]) -> None:
+        self.domain = domain
+        self.errors = errors
+        where = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'label'}: {e['msg']}" for e in errors)
+        super().__init__(f"invalid {domain} label: {where}")
+
+
+class UnknownDomain(KeyError):
+    def __init__(self, domain: str, served: Sequence[str]) -> None:
+        self.domain = domain
+        super().__init__(f"unknown domain {domain!r}; this server serves {sorted(served)}")
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+@dataclass(slots=True)
+class _Queued:
+    sample: Sample[Any]
+    arrived: float
+
+
+class Engine:
+    def __init__(self, settings: Settings | None = None, metrics: Metrics | None = None) -> None:
+        self.settings = settings or Settings()
+        self.metrics = metrics or Metrics()
+        self._verifiers: dict[str, Verifier[Any]] = {}
+        self._unavailable: dict[str, str] = {}
+        self._batchers: dict[str, MicroBatcher[_Queued, Verdict]] = {}
+        self._started = False
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        names = self.settings.domains if self.settings.domains is not None else list(DOMAINS)
+        ctx = VerifierContext(settings=self.settings, metrics=self.metrics, peer=self.verifier)
+        for name in names:
+            try:
+                cls = load_verifier_class(name)
+            except DomainUnavailable as exc:
+                log.warning("%s", exc)
+                self._unavailable[name] = str(exc)
+                continue
+            self._verifiers[name] = cls(ctx)
+        for name, verifier in self._verifiers.items():
+            await verifier.start()
+            policy = verifier.batch_policy()
+            eng = self.settings.engine
+            self._batchers[name] = MicroBatcher(
+                self._batch_runner(name, verifier),
+                max_batch_size=policy.max_batch_size if policy else eng.max_batch_size,
+                max_wait_s=policy.max_wait_s if policy else eng.max_wait_ms / 1000,
+            )
+        self._started = True
+        log.info("engine started: domains=%s unavailable=%s", sorted(self._verifiers), sorted(self._unavailable))
+
+    async def close(self) -> None:
+        """Finish what is in flight, then release every verifier's resources."""
+        await asyncio.gather(*(b.drain() for b in self._batchers.values()), return_exceptions=True)
+        for name, verifier in self._verifiers.items():
+            try:
+                await verifier.close()
+            except Exception:
+                log.exception("closing verifier %s failed", name)
+        self._started = False
+
+    async def __aenter__(self) -> Engine:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    # -- introspection -----------------------------------------------------------------------
+
+    @property
+    def domains(self) -> list[str]:
+        """Every domain a label may name: served ones and those missing a dependency."""
+        return sorted({*self._verifiers, *self._unavailable})
+
+    def verifier(self, domain: str) -> Verifier[Any]:
+        try:
+            return self._verifiers[domain]
+        except KeyError:
+            raise UnknownDomain(domain, list(self._verifiers)) from None
+
+    def readiness(self) -> dict[str, Readiness]:
+        out = {name: v.readiness() for name, v in self._verifiers.items()}
+        for name, why in self._unavailable.items():
+            out[name] = Readiness(False, {"unavailable": why})
+        return out
+
+    # -- scoring -----------------------------------------------------------------------------
+
+    def parse_label(self, domain: str, raw: Any) -> BaseModel:
+        """Validate a raw label against its domain's schema; a JSON-encoded object is decoded."""
+        if domain not in self._verifiers and domain not in self._unavailable:
+            raise UnknownDomain(domain, self.domains)
+        if domain in self._unavailable:
+            return _RawLabel(value=raw)
+        model = self._verifiers[domain].label_model
+        if isinstance(raw, str) and raw.lstrip().startswith("{"):
+            try:
+                raw = json.loads(raw)
+            except json.JSONDecodeError:
+                pass  # the domain's own validator decides whether a plain string is acceptable
+        try:
+            return model.model_validate(raw)
+        except ValidationError as exc:
+            raise LabelError(
+                domain, [{"loc": e["loc"], "msg": e["msg"], "type": e["type"]} for e in exc.errors()]
+            ) from None
+
+    async def score(self, samples: Sequence[Sample[Any]]) -> list[Verdict]:
+        """One verdict per sample, in order; never raises for a sample's sake."""
+        if not self._started:
+            raise RuntimeError("Engine.start() has not been awaited")
+        return list(await asyncio.gather(*(self._score_one(s) for s in samples)))
+
+    async def _score_one(self, sample: Sample[Any]) -> Verdict:
+        arrived = time.perf_counter()
+        batcher = self._batchers.get(sample.domain)
+        if batcher is None:
+            why = self._unavailable.get(sample.domain) or f"domain {sample.domain!r} is not served"
+            verdict = Verdict.failed(Status.INFRA_ERROR, why)
+        else:
+            try:
+                verdict = await batcher.submit(_Queued(sample, arrived))
+            except Exception as exc:
+                log.exception("verifier %s failed", sample.domain)
+                verdict = Verdict.failed(Status.INFRA_ERROR, f"verifier crashed: {type(exc).__name__}: {exc}")
+        self._record(sample.domain, verdict, time.perf_counter() - arrived)
+        return verdict
+
+    def _record(self, domain: str, verdict: Verdict, elapsed: float) -> None:
+        m = self.metrics
+        m.item_latency.labels(domain).observe(elapsed)
+        m.verdicts.labels(domain, verdict.status.value).inc()
+        if verdict.status is Status.TIMEOUT:
+            m.timeouts.labels(domain).inc()
+        elif verdict.status is Status.INFRA_ERROR:
+            m.infra_errors.labels(domain).inc()
+
+    def _batch_runner(self, domain: str, verifier: Verifier[Any]):  # noqa: ANN202 - closure
+        deadline = self.settings.engine.item_deadline_s
+        depth = self.metrics.queue_depth.labels(domain)
+        in_flight = self.metrics.in_flight.labels(domain)
+        queue_wait = self.metrics.queue_wait.labels(domain)
+
+        async def run(batch: list[_Queued]) -> list[Verdict]:
+            now = time.perf_counter()
+            for q in batch:
+                queue_wait.observe(now - q.arrived)
+            depth.set(self._batchers[domain].depth)
+            in_flight.inc(len(batch))
+            try:
+                return await asyncio.wait_for(verifier.verify_batch([q.sample for q in batch]), deadline)
+            except TimeoutError:
+                log.error("verifier %s exceeded the %.0f s backstop on a batch of %d", domain, deadline, len(batch))
+                return [Verdict.failed(Status.INFRA_ERROR, f"no verdict within the {deadline:g} s backstop")] * len(
+                    batch
+                )
+            finally:
+                in_flight.dec(len(batch))
+
+        return run
+
+
+class _RawLabel(BaseModel):
+    """Placeholder label for a domain that is registered but cannot load."""
+
+    value: Any = None

@@ -1,0 +1,52 @@
+"""Prometheus metrics, one registry per service instance (so tests can run several apps)."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+_LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120)
+
+
+class Metrics:
+    def __init__(self, registry: CollectorRegistry | None = None) -> None:
+        self.registry = registry or CollectorRegistry()
+        r = self.registry
+        self.requests = Counter(
+            "verifiers_requests", "HTTP requests by endpoint and status code", ["endpoint", "code"], registry=r
+        )
+        self.request_latency = Histogram(
+            "verifiers_request_latency_seconds", "HTTP request latency", ["endpoint"],
+            buckets=_LATENCY_BUCKETS, registry=r,
+        )
+        self.item_latency = Histogram(
+            "verifiers_item_latency_seconds", "Per-item latency from arrival to verdict", ["domain"],
+            buckets=_LATENCY_BUCKETS, registry=r,
+        )
+        self.queue_wait = Histogram(
+            "verifiers_queue_wait_seconds", "Per-item wait before its batch started", ["domain"],
+            buckets=_LATENCY_BUCKETS, registry=r,
+        )
+        self.verdicts = Counter(
+            "verifiers_verdicts", "Verdicts by domain and status", ["domain", "status"], registry=r
+        )
+        self.timeouts = Counter(
+            "verifiers_timeouts", "Items that hit a hard deadline", ["domain"], registry=r
+        )
+        self.infra_errors = Counter(
+            "verifiers_infra_errors", "Items masked because of an infrastructure failure", ["domain"], registry=r
+        )
+        self.queue_depth = Gauge(
+            "verifiers_queue_depth", "Items waiting to join a batch", ["domain"], registry=r
+        )
+        self.in_flight = Gauge(
+            "verifiers_in_flight", "Items inside a running batch", ["domain"], registry=r
+        )
+        self.cache = Counter(
+            "verifiers_cache", "Cache lookups by cache and result", ["cache", "result"], registry=r
+        )
+        self.worker_restarts = Counter(
+            "verifiers_worker_restarts", "Worker processes killed or replaced", ["pool", "reason"], registry=r
+        )
+        self.pool_workers = Gauge(
+            "verifiers_pool_workers", "Workers by pool and state", ["pool", "state"], registry=r
+        )

@@ -1,0 +1,230 @@
+"""The HTTP transport: validate, route to the engine, report. No verifier logic lives here.
+
+Bodies are parsed with orjson (the hot path is thousands of small OpenRLHF requests per second);
+strings that orjson rejects (lone UTF-16 surrogates, invalid UTF-8) are decoded leniently instead,
+with the bad code points replaced, because a hostile model output must become a verdict, not a 4xx.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+from urllib.parse import parse_qs
+
+import orjson
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pydantic import ValidationError
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from verifiers import __version__
+from verifiers.engine import Engine, LabelError, UnknownDomain
+from verifiers.openrlhf import OpenRLHFAdapter
+from verifiers.sample import Sample
+from verifiers.schemas import RewardRequest, RewardResponse, ScoreBatch, ScoreItem, ScoreResponse
+from verifiers.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+class _Json(Response):
+    media_type = "application/json"
+
+    def render(self, content: Any) -> bytes:
+        return orjson.dumps(content, default=str)
+
+
+class _PayloadTooLarge(Exception):
+    pass
+
+
+def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
+    """Build the app; the engine starts and stops with the app's lifespan."""
+    settings = settings or Settings()
+    engine = engine or Engine(settings)
+    adapter = OpenRLHFAdapter(engine)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await engine.start()
+        try:
+            yield
+        finally:
+            await engine.close()
+
+    app = FastAPI(
+        title="Cascade Verifiers",
+        version=__version__,
+        description="Reward and verifier service for Cascade RL (math, code, IF, RM, SWE).",
+        lifespan=lifespan,
+        default_response_class=_Json,
+    )
+    app.state.engine = engine
+    app.state.settings = settings
+    app.add_middleware(_Telemetry, engine=engine, token=settings.server.auth_token)
+
+    @app.exception_handler(_PayloadTooLarge)
+    async def _too_large(request: Request, exc: _PayloadTooLarge) -> Response:
+        return _Json({"detail": str(exc)}, status_code=413)
+
+    async def read_json(request: Request) -> Any:
+        limit = settings.server.max_body_bytes
+        declared = request.headers.get("content-length")
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            raise _PayloadTooLarge(f"body of {declared} bytes exceeds the {limit}-byte limit")
+        chunks = []
+        size = 0
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise _PayloadTooLarge(f"body exceeds the {limit}-byte limit")
+            chunks.append(chunk)
+        return parse_json(b"".join(chunks))
+
+    @app.post(
+        "/get_reward",
+        response_model=RewardResponse,
+        openapi_extra={"requestBody": {"required": True, "content": {
+            "application/json": {"schema": RewardRequest.model_json_schema(ref_template="#/components/schemas/{model}")}}}},
+        summary="OpenRLHF remote reward (always 200 for per-sample failures)",
+    )
+    async def get_reward(request: Request) -> Response:
+        body = await read_json(request)
+        try:
+            req = RewardRequest.model_validate(body)
+        except ValidationError as exc:
+            raise RequestValidationError(_with_prefix(exc.errors(), ("body",))) from None
+        reply = await adapter.get_reward(req.query, req.prompts or [], req.labels or [])
+        return _Json(reply)
+
+    @app.post(
+        "/score",
+        response_model=ScoreResponse,
+        openapi_extra={"requestBody": {"required": True, "content": {"application/json": {"schema": {
+            "anyOf": [{"$ref": "#/components/schemas/ScoreItem"}, {"$ref": "#/components/schemas/ScoreBatch"}]}}}}},
+        summary="Native scoring: one item or {\"items\": [...]}",
+    )
+    async def score(request: Request) -> Response:
+        body = await read_json(request)
+        single = not (isinstance(body, dict) and "items" in body)
+        try:
+            items = [ScoreItem.model_validate(body)] if single else ScoreBatch.model_validate(body).items
+        except ValidationError as exc:
+            raise RequestValidationError(_with_prefix(exc.errors(), ("body",))) from None
+        samples = []
+        errors: list[dict[str, Any]] = []
+        for i, item in enumerate(items):
+            where = ("body",) if single else ("body", "items", i)
+            try:
+                label = engine.parse_label(item.domain, item.label)
+            except UnknownDomain as exc:
+                errors.append({"loc": (*where, "domain"), "msg": str(exc), "type": "value_error"})
+                continue
+            except LabelError as exc:
+                errors.extend(_with_prefix(exc.errors, (*where, "label")))
+                continue
+            samples.append(Sample(item.domain, item.response, label, prompt=item.prompt, group_id=item.group_id))
+        if errors:
+            raise RequestValidationError(errors)
+        verdicts = await engine.score(samples)
+        return _Json({"results": [v.to_wire() for v in verdicts]})
+
+    @app.get("/health", summary="Liveness: the process answers")
+    async def health() -> dict[str, str]:
+        return {"status": "ok", "version": __version__}
+
+    @app.get("/ready", summary="Readiness: every served domain's pools and backends are up")
+    async def ready() -> Response:
+        states = engine.readiness()
+        ok = bool(states) and all(r.ready for r in states.values())
+        body = {"ready": ok, "domains": {name: {"ready": r.ready, **r.detail} for name, r in states.items()}}
+        return _Json(body, status_code=200 if ok else 503)
+
+    @app.get("/metrics", summary="Prometheus metrics")
+    async def metrics() -> Response:
+        return Response(generate_latest(engine.metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+    return app
+
+
+def parse_json(raw: bytes) -> Any:
+    """orjson first; a body it rejects only for bad code points is decoded leniently."""
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        pass
+    try:
+        return _scrub(json.loads(raw.decode("utf-8", "replace")))
+    except (json.JSONDecodeError, RecursionError) as exc:
+        raise RequestValidationError(
+            [{"loc": ("body",), "msg": f"body is not valid JSON: {exc}", "type": "json_invalid"}]
+        ) from None
+
+
+def _scrub(value: Any) -> Any:
+    """Replace lone surrogates (legal in JSON escapes, illegal in UTF-8) with U+FFFD."""
+    if isinstance(value, str):
+        return value.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+    if isinstance(value, list):
+        return [_scrub(v) for v in value]
+    if isinstance(value, dict):
+        return {_scrub(k): _scrub(v) for k, v in value.items()}
+    return value
+
+
+def _with_prefix(errors: list[Any], prefix: tuple[Any, ...]) -> list[dict[str, Any]]:
+    return [{"loc": (*prefix, *e["loc"]), "msg": e["msg"], "type": e["type"]} for e in errors]
+
+
+class _Telemetry:
+    """Pure ASGI middleware: bearer-token check, request counts and latency per endpoint."""
+
+    _OPEN_PATHS = frozenset({"/health"})
+
+    def __init__(self, app: ASGIApp, engine: Engine, token: Any) -> None:
+        self.app = app
+        self.metrics = engine.metrics
+        self.token = token.get_secret_value().encode() if token is not None else None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path = scope["path"]
+        if self.token is not None and path not in self._OPEN_PATHS and not self._authorized(scope):
+            await _Json({"detail": "missing or wrong bearer token"}, status_code=401)(scope, receive, send)
+            self.metrics.requests.labels(path, "401").inc()
+            return
+        started = time.perf_counter()
+        status = 500
+
+        async def send_wrapper(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_wrapper)
+        finally:
+            endpoint = path if path in _KNOWN_PATHS else "other"
+            self.metrics.requests.labels(endpoint, str(status)).inc()
+            self.metrics.request_latency.labels(endpoint).observe(time.perf_counter() - started)
+
+    def _authorized(self, scope: Scope) -> bool:
+        assert self.token is not None
+        for name, value in scope["headers"]:
+            if name == b"authorization" and value.startswith(b"Bearer "):
+                return secrets.compare_digest(value[7:], self.token)
+        given = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("token")
+        return bool(given) and secrets.compare_digest(given[-1].encode(), self.token)
+
+
+_KNOWN_PATHS = frozenset({"/get_reward", "/score", "/health", "/ready", "/metrics"})

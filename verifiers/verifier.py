@@ -1,0 +1,74 @@
+"""The interface every domain implements.
+
+A verifier is a plain object that knows nothing of HTTP: it receives a batch of validated samples
+and returns one verdict per sample, in order. The engine decides *when* a batch runs (micro-
+batching across concurrent requests); the verifier decides *how* (dedup, caches, pools). Anything a
+verifier raises becomes `infra_error` for that batch, so a bug is masked, never scored as wrong.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar, Generic
+
+from pydantic import BaseModel
+
+from verifiers.sample import LabelT, Sample
+from verifiers.verdict import Verdict
+
+if TYPE_CHECKING:
+    from verifiers.metrics import Metrics
+    from verifiers.settings import Settings
+
+
+@dataclass(frozen=True, slots=True)
+class Readiness:
+    ready: bool
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class BatchPolicy:
+    """How the engine coalesces items for this verifier (defaults come from `EngineSettings`)."""
+
+    max_batch_size: int
+    max_wait_s: float
+
+
+@dataclass(frozen=True, slots=True)
+class VerifierContext:
+    """What a verifier may use from its surroundings.
+
+    `peer` returns another started verifier by domain, for composite rewards (IF + RM).
+    """
+
+    settings: Settings
+    metrics: Metrics
+    peer: Callable[[str], Verifier[Any]]
+
+
+class Verifier(ABC, Generic[LabelT]):
+    domain: ClassVar[str]
+    label_model: ClassVar[type[BaseModel]]
+
+    def __init__(self, ctx: VerifierContext) -> None:
+        self.ctx = ctx
+
+    async def start(self) -> None:
+        """Acquire pools, models, connections. Called once before the first batch."""
+
+    async def close(self) -> None:
+        """Release everything `start` acquired; must leave no process or container behind."""
+
+    def readiness(self) -> Readiness:
+        return Readiness(True)
+
+    def batch_policy(self) -> BatchPolicy | None:
+        """Override to batch differently from the engine default (e.g. an RM's padding budget)."""
+        return None
+
+    @abstractmethod
+    async def verify_batch(self, samples: Sequence[Sample[LabelT]]) -> list[Verdict]:
+        """One verdict per sample, same order. Must respect its own deadlines and never hang."""
