@@ -76,7 +76,7 @@ async def score_command(settings: Settings, src: Path, dst: Path, chunk: int) ->
             for start in range(0, len(lines), chunk):
                 batch = lines[start : start + chunk]
                 parsed = [_parse_line(engine, line, start + i + 1) for i, line in enumerate(batch)]
-                scored = iter(await engine.score([p for p in parsed if isinstance(p[1], Sample)]))  # type: ignore[misc]
+                scored = iter(await engine.score([item for _, item in parsed if isinstance(item, Sample)]))
                 for domain, item in parsed:
                     verdict = item if isinstance(item, Verdict) else next(scored)
                     out.write(orjson.dumps(verdict.to_wire(), default=str) + b"\n")

@@ -44,7 +44,7 @@ def response_from_query(query: str, prompt: str | None, trailing_special: re.Pat
 
 
 def _prompt_end(query: str, prompt: str) -> int | None:
-    head = query[: min(len(query), 256)]
+    head = query[:16]  # short, so it lies inside the kept part of even a heavily truncated prompt
     k = prompt.find(head)
     while k >= 0:
         if query.startswith(prompt[k:]):

@@ -56,7 +56,9 @@ def check(reference: str, candidate: str, boxed: bool) -> tuple[str, dict[str, A
     """
     try:
         gold = _parsed_reference(reference)
-        if not gold:
+        if all(isinstance(p, str) for p in gold):
+            # math-verify falls back to the raw string when LaTeX parsing fails; a reference
+            # compared as a raw string would reward any copy of the same typo.
             return "error", {"reason": "reference answer does not parse", "reference": reference}
         target = parse("\\boxed{" + candidate + "}" if boxed else candidate, parsing_timeout=None)
         extracted = next((p for p in target if isinstance(p, str)), None)

@@ -1,0 +1,40 @@
+"""Answer extraction and thinking handling: pure functions, no workers."""
+
+from verifiers.domains.math.extract import last_boxed
+from verifiers.text import final_answer
+
+
+def test_last_boxed_takes_the_last_complete_box():
+    assert last_boxed(r"first \boxed{1} then \boxed{\frac{2}{3}} done", 100).content == r"\frac{2}{3}"
+
+
+def test_last_boxed_skips_a_truncated_box():
+    assert last_boxed(r"\boxed{7} and finally \boxed{\frac{1}{", 100).content == "7"
+
+
+def test_last_boxed_handles_nested_and_escaped_braces():
+    assert last_boxed(r"\boxed{\{1, {2}\}}", 100).content == r"\{1, {2}\}"
+    assert last_boxed(r"\fbox{42}", 100).content == "42"
+    assert last_boxed(r"\boxed {5}", 100).content == "5"
+
+
+def test_last_boxed_reports_an_overlong_box_without_reading_it():
+    found = last_boxed("\\boxed{" + "{" * 5000 + "}" * 5000 + "}", 1000)
+    assert found is not None and found.too_long and found.content is None
+
+
+def test_no_box():
+    assert last_boxed("the answer is 4", 100) is None
+
+
+def test_final_answer_after_last_think_close():
+    assert final_answer("<think>a</think>b</think>c") == "c"
+
+
+def test_unterminated_thinking_has_no_answer():
+    assert final_answer("<think> still thinking \\boxed{3}") is None
+    assert final_answer("still thinking", prompt="<|im_start|>assistant\n<think>\n") is None
+
+
+def test_non_thinking_response_is_its_own_answer():
+    assert final_answer("just \\boxed{3}") == "just \\boxed{3}"
