@@ -22,6 +22,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections import deque
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from typing import Any
@@ -29,6 +30,9 @@ from typing import Any
 from verifiers.metrics import Metrics
 
 log = logging.getLogger(__name__)
+
+
+_START_TIMEOUT_S = 120.0  # imports plus warm-up; generous for a loaded machine
 
 
 class TaskTimeout(Exception):
@@ -121,7 +125,12 @@ class KillablePool:
         self._init = init
         self._memory_limit_mb = memory_limit_mb
         self._max_jobs = max_jobs_per_worker
-        self._queue: asyncio.Queue[_Task] = asyncio.Queue()
+        # One queue per slot: tasks with the same affinity key (e.g. the same math reference) go to
+        # the same worker, whose SymPy caches already hold that reference's expressions. An idle
+        # worker steals from a busy one's tail, so affinity never leaves a core idle.
+        self._queues: list[deque[_Task]] = [deque() for _ in range(workers)]
+        self._wake = [asyncio.Event() for _ in range(workers)]
+        self._running = [False] * workers
         self._workers: list[_Worker | None] = [None] * workers
         self._drivers: list[asyncio.Task[None]] = []
         self._busy = 0
@@ -150,10 +159,11 @@ class KillablePool:
             self._spare = None
         await asyncio.gather(*(w.kill() for w in workers), return_exceptions=True)
         self._workers = [None] * self.size
-        while not self._queue.empty():
-            task = self._queue.get_nowait()
-            if not task.future.done():
-                task.future.set_exception(WorkerCrashed(f"{self.name} pool closed"))
+        for q in self._queues:
+            while q:
+                task = q.popleft()
+                if not task.future.done():
+                    task.future.set_exception(WorkerCrashed(f"{self.name} pool closed"))
         self._report()
 
     @property
@@ -167,17 +177,37 @@ class KillablePool:
 
     @property
     def queued(self) -> int:
-        return self._queue.qsize()
+        return sum(len(q) for q in self._queues)
 
     # -- work --------------------------------------------------------------------------------
 
-    async def run(self, *args: Any) -> Any:
-        """Run `target(*args)` in a worker; raises TaskTimeout, WorkerCrashed or TaskFailed."""
+    async def run(self, *args: Any, affinity: int | None = None) -> Any:
+        """Run `target(*args)` in a worker; raises TaskTimeout, WorkerCrashed or TaskFailed.
+
+        Tasks with equal `affinity` prefer the same worker; without it, the least loaded one.
+        """
         if not self._drivers:
             raise WorkerCrashed(f"{self.name} pool is not running")
         fut: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-        self._queue.put_nowait(_Task(args, fut))
+        if affinity is not None:
+            slot = affinity % self.size
+        else:
+            slot = min(range(self.size), key=lambda i: len(self._queues[i]) + self._running[i])
+        self._queues[slot].append(_Task(args, fut))
+        self._wake[slot].set()
+        for i in range(self.size):
+            if not self._running[i]:
+                self._wake[i].set()  # an idle worker may steal it
         return await fut
+
+    def _next_task(self, slot: int) -> _Task | None:
+        own = self._queues[slot]
+        if own:
+            return own.popleft()
+        victims = [i for i in range(self.size) if self._running[i] and self._queues[i]]
+        if victims:
+            return self._queues[max(victims, key=lambda i: len(self._queues[i]))].pop()
+        return None
 
     async def _spawn(self) -> _Worker:
         parent, child = socket.socketpair()
@@ -197,7 +227,16 @@ class KillablePool:
             child.close()
         worker = _Worker(proc, Connection(os.dup(parent.fileno())), asyncio.get_running_loop())
         parent.close()
+        worker.waiter = worker.loop.create_future()
         worker.listen()
+        try:
+            kind, _ = await asyncio.wait_for(worker.waiter, _START_TIMEOUT_S)
+        except (TimeoutError, EOFError) as exc:
+            await worker.kill()
+            raise WorkerCrashed(f"{self.name}: worker did not start: {exc!r}") from exc
+        if kind != "ready":
+            await worker.kill()
+            raise WorkerCrashed(f"{self.name}: worker sent {kind!r} instead of 'ready'")
         return worker
 
     async def _replace(self, slot: int, reason: str) -> _Worker:
@@ -216,9 +255,14 @@ class KillablePool:
 
     async def _drive(self, slot: int) -> None:
         while True:
-            task = await self._queue.get()
+            task = self._next_task(slot)
+            if task is None:
+                self._wake[slot].clear()
+                await self._wake[slot].wait()
+                continue
             if task.future.done():  # the caller gave up while it queued
                 continue
+            self._running[slot] = True
             self._busy += 1
             self._report()
             try:
@@ -232,6 +276,7 @@ class KillablePool:
                 if not task.future.done():
                     task.future.set_exception(WorkerCrashed(f"{self.name}: {exc!r}"))
             finally:
+                self._running[slot] = False
                 self._busy -= 1
                 self._report()
 
@@ -271,4 +316,4 @@ class KillablePool:
         g = self._metrics.pool_workers
         g.labels(self.name, "busy").set(self._busy)
         g.labels(self.name, "idle").set(max(0, self.alive - self._busy))
-        g.labels(self.name, "queued").set(self._queue.qsize())
+        g.labels(self.name, "queued").set(self.queued)

@@ -51,6 +51,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.memory_limit_mb:
         limit = args.memory_limit_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    conn.send(("ready", None))  # imports and warm-up done: the parent may count this worker
     while True:
         try:
             call_args = conn.recv()

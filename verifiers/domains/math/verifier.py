@@ -148,7 +148,7 @@ class MathVerifier(Verifier[MathLabel]):
 
     async def _run(self, key: _Key, reference: str, candidate: str, boxed: bool) -> _Check:
         try:
-            status, details = await self.pool.run(reference, candidate, boxed)
+            status, details = await self.pool.run(reference, candidate, boxed, affinity=hash(reference))
         except TaskTimeout as exc:
             result: _Check = ("timeout", {"reason": str(exc)})
         except (WorkerCrashed, TaskFailed) as exc:

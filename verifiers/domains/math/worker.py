@@ -20,10 +20,29 @@ _references: OrderedDict[str, list[Any]] = OrderedDict()
 _reference_cache_size = 10_000
 
 
+# One of each common answer shape (MATH-style datasets), compared both ways: SymPy's first
+# conversion of each kind of expression builds caches that later checks reuse.
+WARM_UP = (
+    (r"\frac{3}{7}", r"\frac{6}{14}"), (r"\frac{3}{7}", r"0.43"), (r"2\sqrt{5}", r"\sqrt{20}"),
+    (r"2\sqrt{5}", r"5\sqrt{2}"), (r"x^2+4x+4", r"(x+2)^2"), (r"x^2+4x+4", r"x^2-4"),
+    (r"(2, 5]", r"[2, 5]"), (r"(2, 5]", r"(2,5]"), (r"\{1, 3, 4\}", r"\{4, 3, 1\}"), (r"\{1, 3, 4\}", r"\{1, 3\}"),
+    (r"127", r"127.0"), (r"127", r"128"), (r"\frac{\pi}{3}", r"\pi/3"), (r"-\frac{1}{2}", r"-0.5"),
+    (r"x=3", r"3"), (r"\begin{pmatrix} 1 \\ 2 \end{pmatrix}", r"\begin{pmatrix} 1 \\ 3 \end{pmatrix}"),
+    (r"50\%", r"0.5"), (r"\infty", r"\infty"), (r"3+2i", r"2i+3"), (r"\log_2 8", r"3"),
+)
+
+
 def configure(reference_cache_size: str) -> None:
-    """Called once at worker start with the pool's settings (as command-line strings)."""
+    """Called once at worker start with the pool's settings (as command-line strings).
+
+    Also warms math-verify up: its first LaTeX parse initialises the ANTLR grammar and SymPy's
+    caches (about a second), which must not land on the first live request.
+    """
     global _reference_cache_size
     _reference_cache_size = int(reference_cache_size)
+    for reference, answer in WARM_UP:
+        check(reference, answer, boxed=True)
+    _references.clear()
 
 
 def _as_latex(reference: str) -> str:
@@ -60,6 +79,10 @@ def check(reference: str, candidate: str, boxed: bool) -> tuple[str, dict[str, A
             # math-verify falls back to the raw string when LaTeX parsing fails; a reference
             # compared as a raw string would reward any copy of the same typo.
             return "error", {"reason": "reference answer does not parse", "reference": reference}
+        if boxed and candidate.strip() == reference:
+            # Identical text parses to the identical object, which math-verify accepts; skipping
+            # the second SymPy conversion matters because converting is most of the cost.
+            return "correct", {"extracted": candidate.strip()}
         target = parse("\\boxed{" + candidate + "}" if boxed else candidate, parsing_timeout=None)
         extracted = next((p for p in target if isinstance(p, str)), None)
         if not target:

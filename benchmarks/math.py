@@ -1,0 +1,152 @@
+"""Math throughput: sequential math-verify vs our batch engine vs our HTTP path, in one run.
+
+Workload (GRPO-shaped): P prompts x 16 samples, ~32 KB chain-of-thought responses, each group
+sharing a few distinct final answers. Three measurements on the same items:
+
+1. baseline: `math_verify.verify(parse(gold), parse(response))` sequentially in this process;
+2. engine:   `Engine.score(all items)` in-process (fresh engine, cold caches);
+3. http:     a fresh `verifiers serve`, one OpenRLHF-style `/get_reward` request per sample from
+             256 concurrent keep-alive connections (the load generator runs on the same machine).
+
+Run: `python -m benchmarks.math [--prompts 32]`. Prints throughputs, ratios and latency quantiles.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import random
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import orjson
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.loadgen import post_all  # noqa: E402
+from tests.conftest import running_server  # noqa: E402
+from verifiers.domains.math.worker import WARM_UP  # noqa: E402
+from verifiers.engine import Engine  # noqa: E402
+from verifiers.sample import Sample  # noqa: E402
+from verifiers.settings import Settings  # noqa: E402
+
+GROUP = 16
+
+
+def _answer_forms(rng: random.Random) -> tuple[str, list[str]]:
+    """A fresh reference for one problem, with one equivalent form and two wrong ones."""
+    a, b, c = rng.randint(2, 40), rng.randint(2, 40), rng.randint(1, 9)
+    kind = rng.randrange(6)
+    if kind == 0:
+        return rf"\frac{{{a}}}{{{a + b}}}", [rf"\frac{{{2 * a}}}{{{2 * (a + b)}}}", rf"\frac{{{a + 1}}}{{{a + b}}}", f"{a}"]
+    if kind == 1:
+        return rf"{a}\sqrt{{{c + 1}}}", [rf"\sqrt{{{a * a * (c + 1)}}}", rf"{a + 1}\sqrt{{{c + 1}}}", f"{a}"]
+    if kind == 2:
+        return f"x^2+{2 * a}x+{a * a}", [f"(x+{a})^2", f"x^2+{a * a}", f"x^2-{2 * a}x+{a * a}"]
+    if kind == 3:
+        return f"({a}, {a + b}]", [f"({a},{a + b}]", f"[{a}, {a + b}]", f"({a}, {a + b})"]
+    if kind == 4:
+        return rf"\{{{a}, {a + b}, {a + b + c}\}}", [rf"\{{{a + b + c}, {a}, {a + b}\}}", rf"\{{{a}, {a + b}\}}", f"{a}"]
+    return str(a * 100 + b), [f"{a * 100 + b}.0", str(a * 100 + b + 1), str(a * 100 + b - 1)]
+
+
+def _sentence(rng: random.Random) -> str:
+    """One line of chain-of-thought with inline LaTeX, as math CoT reads."""
+    a, b, c = rng.randint(1, 99), rng.randint(2, 99), rng.randint(1, 9)
+    return rng.choice((
+        f"Substituting $x = {a}$ into $\\frac{{{b}}}{{{c}}}x^2 + {a}x$ gives ${a * a * b // c + a * a}$.",
+        f"We have $\\sqrt{{{a * a}}} = {a}$, so the remaining term is ${b} - {c} = {b - c}$.",
+        f"Let me double-check: $({a} + {b})^2 = {(a + b) ** 2}$, which matches.",
+        f"Hence the inequality $x^2 - {b}x + {c} < 0$ holds on an interval around ${a}$.",
+        "Wait, that does not look right; let me reconsider the previous step carefully.",
+        f"Therefore $\\frac{{{a}}}{{{b}}} + \\frac{{{c}}}{{{b}}} = \\frac{{{a + c}}}{{{b}}}$.",
+    ))
+
+
+def make_items(prompts: int, chars: int, seed: int = 0) -> list[tuple[str, str, str]]:
+    """(prompt, response, gold) triples: a unique reference per prompt, each group of 16 samples
+    answering with the right form, an equivalent form or a wrong one."""
+    rng = random.Random(seed)
+    items = []
+    for p in range(prompts):
+        gold, variants = _answer_forms(rng)
+        forms = [gold, *rng.sample(variants, 2)]
+        prompt = f"<|im_start|>user\nProblem {p}: solve it and box the answer.<|im_end|>\n<|im_start|>assistant\n"
+        for _ in range(GROUP):
+            lines: list[str] = []
+            size = 0
+            while size < chars:
+                lines.append(_sentence(rng))
+                size += len(lines[-1]) + 1
+            answer = rng.choice(forms)
+            response = "<think>" + "\n".join(lines) + f"</think>\nThe final answer is $\\boxed{{{answer}}}$."
+            items.append((prompt, response, gold))
+    return items
+
+
+def baseline(items: list[tuple[str, str, str]]) -> tuple[float, list[bool]]:
+    from math_verify import parse, verify
+
+    for reference, answer in WARM_UP:  # the same warm-up our workers do at start
+        verify(parse(f"${reference}$"), parse(f"${answer}$"))
+    started = time.perf_counter()
+    results = [verify(parse(f"${gold}$"), parse(response)) for _, response, gold in items]
+    return time.perf_counter() - started, results
+
+
+async def engine_run(items: list[tuple[str, str, str]]) -> tuple[float, list[str]]:
+    async with Engine(Settings()) as engine:
+        samples = [Sample("math", r, engine.parse_label("math", g), prompt=p) for p, r, g in items]
+        started = time.perf_counter()
+        verdicts = await engine.score(samples)
+        return time.perf_counter() - started, [v.status.value for v in verdicts]
+
+
+async def http_run(url: str, items: list[tuple[str, str, str]], connections: int) -> tuple[float, list[float], list[float]]:
+    """One OpenRLHF-style request per sample, `connections` in flight; (elapsed, latencies, rewards)."""
+    bodies = [orjson.dumps({"query": [p + r + "<|im_end|>"], "prompts": [p], "labels": [g]}) for p, r, g in items]
+    result = await post_all(f"{url}/get_reward", bodies, connections)
+    if any(s != 200 for s in result.statuses):
+        raise RuntimeError(f"non-200 replies: {sorted(set(result.statuses))}")
+    return result.elapsed_s, result.latencies_s, [orjson.loads(b)["rewards"][0] for b in result.bodies]
+
+
+def quantile(values: list[float], q: float) -> float:
+    return statistics.quantiles(values, n=1000)[int(q * 1000) - 1] if len(values) > 1 else values[0]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--prompts", type=int, default=32)
+    ap.add_argument("--chars", type=int, default=32_000)
+    ap.add_argument("--connections", type=int, default=256)
+    args = ap.parse_args()
+    logging.basicConfig(level=logging.WARNING)
+    logging.getLogger("math_verify").setLevel(logging.CRITICAL)
+
+    items = make_items(args.prompts, args.chars)
+    n = len(items)
+    print(f"workload: {args.prompts} prompts x {GROUP} samples = {n} items, ~{args.chars // 1000} KB responses")
+
+    t_base, base_ok = baseline(items)
+    t_eng, statuses = asyncio.run(engine_run(items))
+    with running_server() as url:
+        t_http, lat, rewards = asyncio.run(http_run(url, items, args.connections))
+
+    agree_engine = sum((s == "correct") == ok for s, ok in zip(statuses, base_ok))
+    agree_http = sum((r == 1.0) == ok for r, ok in zip(rewards, base_ok))
+    rows = [("baseline (sequential parse+verify)", t_base), ("batch engine", t_eng), ("HTTP /get_reward", t_http)]
+    print(f"{'path':40s} {'items/s':>10s} {'x baseline':>11s}")
+    for name, t in rows:
+        print(f"{name:40s} {n / t:10.1f} {t_base / t:10.1f}x")
+    print(f"HTTP latency at {args.connections} connections: p50 {quantile(lat, 0.5) * 1000:.1f} ms, "
+          f"p99 {quantile(lat, 0.99) * 1000:.1f} ms, max {max(lat) * 1000:.1f} ms")
+    print(f"agreement with the baseline verdicts: engine {agree_engine}/{n}, http {agree_http}/{n}")
+
+
+if __name__ == "__main__":
+    main()
