@@ -38,3 +38,20 @@ def test_unterminated_thinking_has_no_answer():
 
 def test_non_thinking_response_is_its_own_answer():
     assert final_answer("just \\boxed{3}") == "just \\boxed{3}"
+
+
+async def test_integer_answers_are_judged_without_a_worker_exactly_as_math_verify():
+    from math_verify import parse, verify
+
+    from verifiers.engine import Engine
+    from verifiers.sample import Sample
+    from verifiers.settings import Settings
+
+    pairs = [("42", "42"), ("42", "042"), ("-7", "-7"), ("-7", "7"), ("100", "1000"), ("0", "-0")]
+    async with Engine(Settings(math={"workers": 1})) as engine:
+        label = {r: engine.parse_label("math", r) for r, _ in pairs}
+        verdicts = await engine.score([Sample("math", f"\\boxed{{{c}}}", label[r]) for r, c in pairs])
+        assert engine.metrics.registry.get_sample_value("verifiers_cache_total", {"cache": "math_memo", "result": "miss"}) is None
+    for (reference, candidate), verdict in zip(pairs, verdicts):
+        expected = verify(parse(f"\\boxed{{{reference}}}"), parse(f"\\boxed{{{candidate}}}"))
+        assert (verdict.status.value == "correct") == expected, (reference, candidate)
