@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 
@@ -36,6 +36,12 @@ class ServerSettings(BaseModel):
     )
     max_body_bytes: int = Field(64 * 1024 * 1024, ge=1024, description="Larger bodies get 413.")
     log_level: str = "info"
+
+    @field_validator("auth_token", mode="before")
+    @classmethod
+    def _empty_token_is_none(cls, value: Any) -> Any:
+        # `VERIFIERS_SERVER__AUTH_TOKEN=` (compose's default for an unset variable) means "no token".
+        return None if value == "" else value
 
 
 class EngineSettings(BaseModel):
