@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
 import struct
 import sys
 from pathlib import Path
@@ -21,11 +22,13 @@ from typing import Any
 from sandbox.backends.base import HostFailure, RunnerHost, job_budget_s
 
 RUNNER = Path(__file__).resolve().parent.parent / "runner.py"
+# The sandbox uid must be able to read the interpreter's stdlib (a pyenv under /root is not).
+DEFAULT_PYTHON = "/usr/bin/python3" if os.access("/usr/bin/python3", os.X_OK) else sys.executable
 _ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8"}
 
 
 class LocalHost(RunnerHost):
-    def __init__(self, uid: int, python: str = sys.executable, tmp_mb: int = 1024) -> None:
+    def __init__(self, uid: int, python: str = DEFAULT_PYTHON, tmp_mb: int = 1024) -> None:
         self.uid = uid
         self.python = python
         self.tmp_mb = tmp_mb
@@ -80,14 +83,15 @@ class LocalHost(RunnerHost):
 class LocalPool:
     """A fixed set of hosts; a failed host is replaced and its job retried once on another."""
 
-    def __init__(self, size: int, base_uid: int = 61000) -> None:
+    def __init__(self, size: int, base_uid: int = 61000, python: str = DEFAULT_PYTHON) -> None:
         self.size = size
+        self.python = python
         self.base_uid = base_uid
         self.hosts: list[LocalHost] = []
         self._idle: asyncio.Queue[LocalHost] = asyncio.Queue()
 
     async def start(self) -> None:
-        self.hosts = [LocalHost(self.base_uid + i) for i in range(self.size)]
+        self.hosts = [LocalHost(self.base_uid + i, self.python) for i in range(self.size)]
         await asyncio.gather(*(h.start() for h in self.hosts))
         for h in self.hosts:
             self._idle.put_nowait(h)
