@@ -217,11 +217,32 @@ def _cleanup_uid() -> None:
                 os.setuid(SANDBOX_UID)
                 for _ in range(10_000):  # a fork bomb refills while kill(-1) walks the table
                     os.kill(-1, signal.SIGKILL)
-            except OSError:  # ESRCH: nothing of the uid is left but us
+                    if not _uid_alive(SANDBOX_UID):
+                        break
+            except OSError:
                 pass
             os._exit(0)
         os.waitpid(pid, 0)
     _reap()
+
+
+def _uid_alive(uid: int) -> bool:
+    """Whether a live (non-zombie) process of `uid` other than us exists. kill(-1) cannot tell:
+    it reports success whenever any process exists, permitted or not. Cheap in a PID namespace."""
+    me = os.getpid()
+    for name in os.listdir("/proc"):
+        if not name.isdigit() or int(name) == me:
+            continue
+        try:
+            if os.stat(f"/proc/{name}").st_uid != uid:
+                continue
+            with open(f"/proc/{name}/stat", "rb") as f:
+                state = f.read().rsplit(b")", 1)[1].split()[0]
+        except (OSError, IndexError):
+            continue
+        if state not in (b"Z", b"X"):
+            return True
+    return False
 
 
 def _reap() -> None:
