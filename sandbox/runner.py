@@ -29,13 +29,11 @@ import shutil
 import signal
 import socket
 import struct
-import subprocess
 import sys
 import tempfile
 import time
 from typing import Any, BinaryIO
 
-VERDICTS = ("AC", "WA", "TLE", "MLE", "RE", "OLE", "CE")
 _PR_SET_CHILD_SUBREAPER = 36
 _MAX_FRAME = 256 * 1024 * 1024
 _STDERR_KEEP = 4096
@@ -71,7 +69,7 @@ def _read_exact(stream: BinaryIO, n: int) -> bytes | None:
     while len(buf) < n:
         chunk = stream.read(n - len(buf))
         if not chunk:
-            return None if not buf else None
+            return None
         buf += chunk
     return buf
 
