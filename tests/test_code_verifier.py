@@ -84,3 +84,11 @@ def test_status_mapping() -> None:
     assert [v.status for v in verdicts] == [Status.FORMAT_ERROR, Status.FORMAT_ERROR, Status.TIMEOUT,
                                             Status.FORMAT_ERROR, Status.CORRECT, Status.CORRECT]
     assert verdicts[3].details["verdict"] == "CE"
+
+
+def test_big_ints_and_binary_stdout() -> None:
+    big = str(7 ** 20000)
+    label = {"tests": {"inputs": [big + "\n"], "outputs": [str(7 ** 20000 * 2)]}}
+    program = "import sys\nn = int(sys.stdin.readline())\nsys.stdout.buffer.write(str(2 * n).encode())"
+    (verdict,) = judge([(fenced(program), label)])
+    assert verdict.status is Status.CORRECT, verdict.details
