@@ -87,6 +87,8 @@ def test_status_mapping() -> None:
 
 
 def test_big_ints_and_binary_stdout() -> None:
+    import sys
+    sys.set_int_max_str_digits(0)
     big = str(7 ** 20000)
     label = {"tests": {"inputs": [big + "\n"], "outputs": [str(7 ** 20000 * 2)]}}
     program = "import sys\nn = int(sys.stdin.readline())\nsys.stdout.buffer.write(str(2 * n).encode())"
