@@ -93,6 +93,19 @@ class MathSettings(BaseModel):
     reference_cache_size: int = Field(10_000, ge=0, description="Parsed references kept per worker.")
 
 
+class CodeSettings(BaseModel):
+    """Code execution: local sandbox runners and default per-test limits."""
+
+    runners: int = Field(default_factory=_default_workers, ge=1, description="Sandbox runner processes.")
+    base_uid: int = Field(61000, ge=1000, description="Runner i runs tests as uid base_uid + i.")
+    python: str | None = Field(None, description="Interpreter for the runners; None: /usr/bin/python3.")
+    time_limit_s: float = Field(2.0, gt=0, le=60, description="Default CPU limit per test.")
+    memory_mb: int = Field(512, ge=32, le=16384, description="Default address-space limit per test.")
+    output_bytes: int = Field(16 << 20, ge=1024, description="More stdout than this is OLE.")
+    max_tests: int = Field(1000, ge=1, description="A label with more tests is an error.")
+    max_response_chars: int = Field(200_000, ge=1000, description="Code is taken from this many trailing characters.")
+
+
 class Settings(BaseSettings):
     """Everything the service reads at start-up."""
 
@@ -107,6 +120,7 @@ class Settings(BaseSettings):
     engine: EngineSettings = Field(default_factory=EngineSettings)
     openrlhf: OpenRLHFSettings = Field(default_factory=OpenRLHFSettings)
     math: MathSettings = Field(default_factory=MathSettings)
+    code: CodeSettings = Field(default_factory=CodeSettings)
 
     @classmethod
     def settings_customise_sources(

@@ -1,0 +1,1 @@
+"""Where runners live: `RunnerHost` is the interface, `local` the embedded namespace backend."""

@@ -1,0 +1,530 @@
+"""Run all tests of one program and judge them. Standard library only: it runs in minimal containers.
+
+One pre-started interpreter serves many jobs; each Python test is a `fork` of it (no interpreter
+start-up per test), each C++ test an `exec` of the compiled binary. Per test the child gets its own
+session/process group, RLIMIT_CPU/AS/NPROC/FSIZE, a private work dir and, when the runner is root,
+a dedicated unprivileged uid. The parent drains stdout/stderr while waiting (so large output is never
+a false TLE), stops at the output cap (OLE, not truncation), and afterwards kills every process of the
+sandbox uid (setsid daemons included) and reaps orphans (the runner is a subreaper / PID 1).
+
+Wire format (`--stdio`, `--socket PATH`): 4-byte big-endian length + UTF-8 JSON, one job per frame,
+one result per frame.
+
+Job: {language: python|cpp, program, tests: [test], fn_name?, checker?: "tokens"|"exact"|
+{"program": python}, limits: {time_s, memory_mb, output_bytes}, early_exit: bool}
+Test: {"stdin": str, "expected": str} | {"args": [...], "expected": value} | {"code": str}
+Result: {"verdict", "tests": [{"verdict", "time_s", "wall_s", "memory_kb", "detail"?}], "compile"?}
+"""
+
+from __future__ import annotations
+
+import ctypes
+import io
+import json
+import math
+import os
+import resource
+import selectors
+import shutil
+import signal
+import socket
+import struct
+import sys
+import tempfile
+import time
+from typing import Any, BinaryIO
+
+_PR_SET_CHILD_SUBREAPER = 36
+_MAX_FRAME = 256 * 1024 * 1024
+_STDERR_KEEP = 4096
+_COMPILE_TIME_S = 30.0
+
+SANDBOX_UID = 0  # set from --uid when the runner is root; 0 means "run tests as ourselves"
+
+
+# ---------------------------------------------------------------- framing
+
+def read_frame(stream: BinaryIO) -> Any | None:
+    """Return the next JSON message, or None at a clean end of stream."""
+    head = _read_exact(stream, 4)
+    if head is None:
+        return None
+    (size,) = struct.unpack(">I", head)
+    if size > _MAX_FRAME:
+        raise ValueError(f"frame of {size} bytes exceeds {_MAX_FRAME}")
+    body = _read_exact(stream, size)
+    if body is None:
+        raise EOFError("stream ended inside a frame")
+    return json.loads(body.decode("utf-8"))
+
+
+def write_frame(stream: BinaryIO, message: Any) -> None:
+    body = json.dumps(message).encode("utf-8")
+    stream.write(struct.pack(">I", len(body)) + body)
+    stream.flush()
+
+
+def _read_exact(stream: BinaryIO, n: int) -> bytes | None:
+    buf = b""
+    while len(buf) < n:
+        chunk = stream.read(n - len(buf))
+        if not chunk:
+            return None
+        buf += chunk
+    return buf
+
+
+# ---------------------------------------------------------------- checkers
+
+def _num(tok: str) -> float | None:
+    try:
+        value = float(tok)
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
+
+
+def tokens_equal(got: str, want: str, tol: float = 1e-6) -> bool:
+    """Whitespace-token compare; tokens that both parse as finite numbers match within abs/rel tol."""
+    a, b = got.split(), want.split()
+    if len(a) != len(b):
+        return False
+    for x, y in zip(a, b):
+        if x == y:
+            continue
+        fx, fy = _num(x), _num(y)
+        if fx is None or fy is None:
+            return False
+        if abs(fx - fy) > tol and abs(fx - fy) > tol * abs(fy):
+            return False
+    return True
+
+
+def _canon(value: Any) -> Any:
+    """JSON round trip: tuples become lists, so `(1, 2) == [1, 2]` as in LiveCodeBench."""
+    try:
+        return json.loads(json.dumps(value))
+    except (TypeError, ValueError):
+        return repr(value)
+
+
+def values_equal(got: Any, want: Any) -> bool:
+    got, want = _canon(got), _canon(want)
+    if got == want:
+        return True
+    if isinstance(got, (int, float)) and isinstance(want, (int, float)) and not isinstance(got, bool):
+        return abs(got - want) <= 1e-6 or abs(got - want) <= 1e-6 * abs(want)
+    return False
+
+
+# ---------------------------------------------------------------- child side
+
+def _child_setup(workdir: str, limits: dict[str, Any], stdin_fd: int, out_w: int, err_w: int,
+                 keep: tuple[int, ...] = ()) -> None:
+    """In the forked child: isolate, limit, drop privileges. Any failure exits 99 (infra)."""
+    os.setsid()
+    os.dup2(stdin_fd, 0)
+    os.dup2(out_w, 1)
+    os.dup2(err_w, 2)
+    low = 3
+    for fd in sorted(keep):
+        os.closerange(low, fd)
+        low = fd + 1
+    os.closerange(low, 65536)
+    cpu = max(1, math.ceil(float(limits["time_s"])))
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
+    mem = int(limits["memory_mb"]) * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_AS, (mem, mem))
+    resource.setrlimit(resource.RLIMIT_FSIZE, (64 << 20, 64 << 20))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    nproc = int(limits.get("nproc", 64))
+    resource.setrlimit(resource.RLIMIT_NPROC, (nproc, nproc))
+    if os.geteuid() == 0 and SANDBOX_UID:
+        os.setgroups([])
+        os.setgid(SANDBOX_UID)
+        os.setuid(SANDBOX_UID)
+    os.chdir(workdir)
+    os.environ.clear()
+    os.environ.update({"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": workdir, "LANG": "C.UTF-8"})
+
+
+def _python_child(job: dict[str, Any], test: dict[str, Any], result_w: int) -> None:
+    """Run the program in this (forked) interpreter; never returns."""
+    code = 1
+    try:
+        sys.stdin = io.TextIOWrapper(io.BufferedReader(io.FileIO(0, "r", closefd=False)), encoding="utf-8")
+        sys.stdout = io.TextIOWrapper(io.BufferedWriter(io.FileIO(1, "w", closefd=False)), encoding="utf-8")
+        sys.stderr = io.TextIOWrapper(io.FileIO(2, "w", closefd=False), encoding="utf-8",
+                                      write_through=True)
+        sys.set_int_max_str_digits(0)
+        sys.setrecursionlimit(100_000)
+        sys.argv = ["solution.py"]
+        namespace: dict[str, Any] = {"__name__": "__main__", "__builtins__": __builtins__}
+        source = job["program"]
+        if "code" in test:
+            source = source + "\n\n" + test["code"]
+        try:
+            exec(compile(source, "solution.py", "exec"), namespace)
+            if "args" in test:
+                fn = _resolve(namespace, job["fn_name"])
+                value = fn(*test["args"])
+                payload = json.dumps(_canon(value)).encode()
+                os.write(result_w, payload)
+            code = 0
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        except BaseException as exc:
+            code = 1
+            _report(exc)
+        try:
+            sys.stdout.flush()
+        except BaseException:
+            pass
+    finally:
+        os._exit(code & 0xFF)
+
+
+def _report(exc: BaseException) -> None:
+    """Write the traceback with raw writes: after a MemoryError, allocating wrappers may fail."""
+    os.write(2, f"\n{type(exc).__name__}: ".encode())
+    try:
+        import traceback
+        os.write(2, "".join(traceback.format_exception(exc))[-2000:].encode("utf-8", "replace"))
+    except BaseException:
+        pass
+
+
+def _resolve(namespace: dict[str, Any], name: str) -> Any:
+    """LiveCodeBench: a top-level function, else a method of `class Solution`."""
+    if name in namespace and callable(namespace[name]):
+        return namespace[name]
+    sol = namespace.get("Solution")
+    if sol is not None and hasattr(sol, name):
+        return getattr(sol(), name)
+    raise NameError(f"function {name!r} not defined")
+
+
+# ---------------------------------------------------------------- parent side
+
+def _cleanup_uid() -> None:
+    """Kill every process of the sandbox uid (setsid daemons escape the process group), then reap."""
+    if os.geteuid() == 0 and SANDBOX_UID:
+        pid = os.fork()
+        if pid == 0:
+            try:
+                os.setuid(SANDBOX_UID)
+                for _ in range(10_000):  # a fork bomb refills while kill(-1) walks the table
+                    os.kill(-1, signal.SIGKILL)
+                    if not _uid_alive(SANDBOX_UID):
+                        break
+            except OSError:
+                pass
+            os._exit(0)
+        os.waitpid(pid, 0)
+    _reap()
+
+
+def _uid_alive(uid: int) -> bool:
+    """Whether a live (non-zombie) process of `uid` other than us exists. kill(-1) cannot tell:
+    it reports success whenever any process exists, permitted or not. Cheap in a PID namespace."""
+    me = os.getpid()
+    for name in os.listdir("/proc"):
+        if not name.isdigit() or int(name) == me:
+            continue
+        try:
+            if os.stat(f"/proc/{name}").st_uid != uid:
+                continue
+            with open(f"/proc/{name}/stat", "rb") as f:
+                state = f.read().rsplit(b")", 1)[1].split()[0]
+        except (OSError, IndexError):
+            continue
+        if state not in (b"Z", b"X"):
+            return True
+    return False
+
+
+def _reap() -> None:
+    """Wait for every child: after the uid sweep all of them are dead or dying (we are PID 1)."""
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, 0 if os.geteuid() == 0 and SANDBOX_UID else os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+
+
+def run_one(job: dict[str, Any], test: dict[str, Any], exe: str | None = None,
+            argv: list[str] | None = None, time_s: float | None = None) -> dict[str, Any]:
+    """Run one test in a fresh child; return its raw outcome (verdict is decided by `judge`)."""
+    limits = dict(job["limits"])
+    if time_s is not None:
+        limits["time_s"] = time_s
+    time_limit = float(limits["time_s"])
+    wall_limit = max(2 * time_limit, time_limit + 1.0)
+    cap = int(limits["output_bytes"])
+    workdir = tempfile.mkdtemp(prefix="t", dir=job["_root"])
+    if os.geteuid() == 0 and SANDBOX_UID:
+        os.chown(workdir, SANDBOX_UID, SANDBOX_UID)
+    stdin_fd = os.memfd_create("stdin")
+    os.write(stdin_fd, test.get("stdin", "").encode())
+    os.lseek(stdin_fd, 0, os.SEEK_SET)
+    out_r, out_w = os.pipe()
+    err_r, err_w = os.pipe()
+    res_r, res_w = os.pipe()
+    start = time.monotonic()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            _child_setup(workdir, limits, stdin_fd, out_w, err_w, keep=(res_w,))
+            if exe is None:
+                _python_child(job, test, res_w)
+            os.execv(exe, argv or [exe])
+        except BaseException:
+            pass
+        os._exit(99)
+    for fd in (stdin_fd, out_w, err_w, res_w):
+        os.close(fd)
+    out, err, res = bytearray(), bytearray(), bytearray()
+    sel = selectors.DefaultSelector()
+    for fd, buf in ((out_r, out), (err_r, err), (res_r, res)):
+        os.set_blocking(fd, False)
+        sel.register(fd, selectors.EVENT_READ, buf)
+    pidfd = os.pidfd_open(pid)  # readable on exit: no polling, no SIGCHLD handler
+    sel.register(pidfd, selectors.EVENT_READ, None)
+    ole = wall_tle = False
+    status = rusage = None
+    while True:
+        if status is None:
+            wpid, st, ru = os.wait4(pid, os.WNOHANG)
+            if wpid:
+                status, rusage = st, ru
+                sel.unregister(pidfd)
+        if status is not None and not sel.get_map():
+            break
+        remaining = wall_limit - (time.monotonic() - start)
+        if remaining <= 0:
+            wall_tle = True
+            break
+        # After exit, grandchildren may still hold the pipes open: don't wait for them long.
+        timeout = min(remaining, 0.05) if status is None else min(remaining, 0.02)
+        events = sel.select(timeout)
+        if status is not None and not events:
+            break
+        for key, _ in events:
+            if key.fd == pidfd:
+                continue
+            try:
+                chunk = os.read(key.fd, 1 << 16)
+            except BlockingIOError:
+                continue
+            if not chunk:
+                sel.unregister(key.fd)
+                continue
+            key.data.extend(chunk)
+            if key.fd == out_r and len(out) > cap:
+                ole = True
+            if key.fd == err_r and len(err) > _STDERR_KEEP:
+                del err[: len(err) - _STDERR_KEEP]
+        if ole:
+            break
+    wall = time.monotonic() - start
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except OSError:
+        pass
+    if status is None:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+        _, status, rusage = os.wait4(pid, 0)
+    _cleanup_uid()
+    for key in list(sel.get_map().values()):
+        sel.unregister(key.fd)
+    sel.close()
+    for fd in (out_r, err_r, res_r, pidfd):
+        os.close(fd)
+    shutil.rmtree(workdir, ignore_errors=True)
+    cpu = rusage.ru_utime + rusage.ru_stime
+    return {
+        "status": status, "cpu": cpu, "wall": wall, "maxrss": rusage.ru_maxrss,
+        "ole": ole, "wall_tle": wall_tle, "time_limit": time_limit,
+        "stdout": bytes(out[:cap]), "stderr": bytes(err), "result": bytes(res),
+    }
+
+
+def judge(job: dict[str, Any], test: dict[str, Any], raw: dict[str, Any]) -> dict[str, Any]:
+    """Turn a raw outcome into a verdict; resource verdicts win over output checks."""
+    status = raw["status"]
+    stderr = raw["stderr"].decode("utf-8", "replace")
+    sig = os.WTERMSIG(status) if os.WIFSIGNALED(status) else 0
+    code = os.WEXITSTATUS(status) if os.WIFEXITED(status) else -1
+    out: dict[str, Any] = {"time_s": round(raw["cpu"], 4), "wall_s": round(raw["wall"], 4),
+                           "memory_kb": raw["maxrss"]}
+    mem_kb = int(job["limits"]["memory_mb"]) * 1024
+    if raw["ole"]:
+        verdict = "OLE"
+    elif raw["wall_tle"] or sig == signal.SIGXCPU or raw["cpu"] > raw["time_limit"] \
+            or sig == signal.SIGKILL and raw["cpu"] >= 0.9 * raw["time_limit"]:
+        verdict = "TLE"
+    elif "MemoryError" in stderr or "std::bad_alloc" in stderr or (sig and raw["maxrss"] >= 0.9 * mem_kb):
+        verdict = "MLE"
+    elif sig or code != 0:
+        verdict = "RE"
+        out["detail"] = (f"signal {sig}" if sig else f"exit code {code}") + (": " + stderr[-500:] if stderr else "")
+    elif "args" in test:
+        try:
+            got = json.loads(raw["result"].decode() or "null") if raw["result"] else None
+        except ValueError:
+            got = None
+        verdict = "AC" if raw["result"] and values_equal(got, test["expected"]) else "WA"
+    elif "code" in test:
+        verdict = "AC"
+    else:
+        verdict = "AC" if check_output(job, test, raw["stdout"]) else "WA"
+    out["verdict"] = verdict
+    return out
+
+
+def check_output(job: dict[str, Any], test: dict[str, Any], stdout: bytes) -> bool:
+    got = stdout.decode("utf-8", "replace")
+    want = str(test.get("expected", ""))
+    checker = job.get("checker") or "tokens"
+    if checker == "exact":
+        return got == want
+    if isinstance(checker, dict) and "program" in checker:
+        return _special_judge(job, test, got, want, checker["program"])
+    return tokens_equal(got, want)
+
+
+def _special_judge(job: dict[str, Any], test: dict[str, Any], got: str, want: str, program: str) -> bool:
+    """A Python checker run in the sandbox like a test: stdin = JSON {input, output, expected};
+    exit 0 accepts."""
+    payload = json.dumps({"input": test.get("stdin", ""), "output": got, "expected": want})
+    sub = {"language": "python", "program": program, "limits": job["limits"], "_root": job["_root"]}
+    raw = run_one(sub, {"stdin": payload})
+    return os.WIFEXITED(raw["status"]) and os.WEXITSTATUS(raw["status"]) == 0 and not raw["ole"]
+
+
+def _compile_cpp(job: dict[str, Any]) -> tuple[str | None, dict[str, Any]]:
+    """g++ in the sandbox; a compile error is CE."""
+    build = tempfile.mkdtemp(prefix="build", dir=job["_root"])
+    if os.geteuid() == 0 and SANDBOX_UID:
+        os.chown(build, SANDBOX_UID, SANDBOX_UID)
+    src, exe = os.path.join(build, "main.cpp"), os.path.join(build, "main")
+    with open(src, "w") as f:
+        f.write(job["program"])
+    gxx = shutil.which("g++") or "/usr/bin/g++"
+    limits = {"time_s": _COMPILE_TIME_S, "memory_mb": 2048, "output_bytes": 1 << 16, "nproc": 64}
+    cjob = {**job, "limits": limits}
+    raw = run_one(cjob, {}, exe=gxx, argv=[gxx, "-O2", "-std=c++17", "-o", exe, src])
+    ok = os.WIFEXITED(raw["status"]) and os.WEXITSTATUS(raw["status"]) == 0 and os.path.exists(exe)
+    info = {"ok": ok, "wall_s": round(raw["wall"], 3)}
+    if not ok:
+        info["detail"] = raw["stderr"].decode("utf-8", "replace")[-2000:]
+    return (exe if ok else None), info
+
+
+def run_job(job: dict[str, Any]) -> dict[str, Any]:
+    """Execute all tests of one job; stop at the first failure unless early_exit is false."""
+    root = tempfile.mkdtemp(prefix="job")
+    os.chmod(root, 0o755)
+    job = {**job, "_root": root}
+    job.setdefault("limits", {})
+    job["limits"] = {"time_s": 2.0, "memory_mb": 512, "output_bytes": 1 << 24, **job["limits"]}
+    result: dict[str, Any] = {"tests": []}
+    try:
+        exe = None
+        if job.get("language", "python") == "cpp":
+            exe, info = _compile_cpp(job)
+            result["compile"] = info
+            if exe is None:
+                result["verdict"] = "CE"
+                return result
+        for test in job["tests"]:
+            raw = run_one(job, test, exe=exe)
+            if os.WIFEXITED(raw["status"]) and os.WEXITSTATUS(raw["status"]) == 99 and exe is None \
+                    and not raw["stdout"] and not raw["stderr"]:
+                raise RuntimeError("sandbox child setup failed")
+            result["tests"].append(judge(job, test, raw))
+            if result["tests"][-1]["verdict"] != "AC" and job.get("early_exit", True):
+                break
+        bad = [t["verdict"] for t in result["tests"] if t["verdict"] != "AC"]
+        result["verdict"] = bad[0] if bad else "AC"
+        return result
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+# ---------------------------------------------------------------- serving
+
+def serve_stream(rfile: BinaryIO, wfile: BinaryIO) -> None:
+    while True:
+        job = read_frame(rfile)
+        if job is None:
+            return
+        try:
+            result = run_job(job)
+        except Exception as exc:  # a runner bug: report it, the host maps it to infra_error
+            result = {"error": f"{type(exc).__name__}: {exc}"}
+        write_frame(wfile, result)
+
+
+def serve_socket(path: str) -> None:
+    if os.path.exists(path):
+        os.unlink(path)
+    srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    srv.bind(path)
+    os.chmod(path, 0o600)
+    srv.listen(1)
+    while True:
+        conn, _ = srv.accept()
+        with conn, conn.makefile("rb") as r, conn.makefile("wb") as w:
+            try:
+                serve_stream(r, w)  # type: ignore[arg-type]
+            except (EOFError, OSError, ValueError):
+                pass
+
+
+_PRELOAD = ("collections", "itertools", "functools", "heapq", "bisect", "math", "re", "string",
+            "typing", "fractions", "decimal", "random", "statistics", "copy", "operator", "array",
+            "dataclasses", "traceback", "encodings.idna", "glob")
+
+
+def _preload() -> None:
+    """Import what solutions commonly use once, before forking: cheaper tests, fewer file reads."""
+    import importlib
+    for name in _PRELOAD:
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            pass
+
+
+def main(argv: list[str]) -> int:
+    global SANDBOX_UID
+    _preload()
+    args = argv[1:]
+    if "--uid" in args:
+        SANDBOX_UID = int(args[args.index("--uid") + 1])
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    if "--socket" in args:
+        serve_socket(args[args.index("--socket") + 1])
+        return 0
+    # Protocol on fds duplicated away from 0/1 so nothing a library prints corrupts it.
+    rfd, wfd = os.dup(0), os.dup(1)
+    devnull = os.open(os.devnull, os.O_RDWR)
+    os.dup2(devnull, 0)
+    os.dup2(devnull, 1)
+    with os.fdopen(rfd, "rb") as r, os.fdopen(wfd, "wb") as w:
+        serve_stream(r, w)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,0 +1,35 @@
+"""Hostile code through the real HTTP service: verdicts come back and the service keeps answering."""
+
+from __future__ import annotations
+
+import subprocess
+
+import httpx
+
+from tests.conftest import running_server
+
+
+def _fenced(code: str) -> str:
+    return f"```python\n{code}\n```"
+
+
+def test_service_survives_hostile_batch() -> None:
+    env = {"VERIFIERS_DOMAINS": '["code"]', "VERIFIERS_CODE__RUNNERS": "2",
+           "VERIFIERS_CODE__BASE_UID": "63000", "VERIFIERS_CODE__TIME_LIMIT_S": "1"}
+    label = {"tests": {"inputs": ["4"], "outputs": ["16"]}}
+    programs = {
+        "fork_bomb": "import os\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n        pass",
+        "kill_all": "import os, signal\nos.kill(-1, signal.SIGKILL)",
+        "memory": "x = bytearray(10 * 1024**3)",
+        "correct": "print(int(input()) ** 2)",
+    }
+    with running_server(env=env) as url:
+        items = [{"domain": "code", "response": _fenced(p), "label": label} for p in programs.values()]
+        reply = httpx.post(f"{url}/score", json={"items": items}, timeout=60).json()
+        statuses = [r["status"] for r in reply["results"]]
+        assert statuses == ["timeout", "incorrect", "incorrect", "correct"]
+        assert [r["details"]["verdict"] for r in reply["results"]] == ["TLE", "RE", "MLE", "AC"]
+        assert httpx.get(f"{url}/ready", timeout=5).status_code == 200
+    for uid in (63000, 63001):
+        ps = subprocess.run(["ps", "-o", "pid=", "-u", str(uid)], capture_output=True, text=True)
+        assert ps.stdout.split() == []

@@ -1,0 +1,136 @@
+"""Hostile programs run inside the real local sandbox: each gets its verdict, the runner keeps
+answering, and no process of the sandbox uid survives. Never run these programs outside it."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from sandbox.backends.local import LocalPool
+
+_UID = 61900
+
+
+def _uid_processes(uid: int) -> list[str]:
+    out = subprocess.run(["ps", "-o", "pid=", "-u", str(uid)], capture_output=True, text=True)
+    return out.stdout.split()
+
+
+def run_hostile(program: str, expected: str = "", time_s: float = 1.0, **job: Any) -> dict[str, Any]:
+    """Judge `program` on one stdin/stdout test, then prove the same runner still judges correctly."""
+    async def go() -> dict[str, Any]:
+        pool = LocalPool(1, base_uid=_UID)
+        await pool.start()
+        try:
+            result = await pool.execute({"language": "python", "program": program,
+                                         "tests": [{"stdin": "", "expected": expected}],
+                                         "limits": {"time_s": time_s, "memory_mb": 256}, **job})
+            again = await pool.execute({"language": "python", "program": "print(input())",
+                                        "tests": [{"stdin": "ok", "expected": "ok"}]})
+            assert again["verdict"] == "AC"
+            assert _uid_processes(_UID) == []
+            return result
+        finally:
+            await pool.close()
+    result = asyncio.run(go())
+    assert _uid_processes(_UID) == []
+    return result
+
+
+def test_infinite_loop_is_tle() -> None:
+    assert run_hostile("while True: pass")["verdict"] == "TLE"
+
+
+def test_sleep_forever_is_wall_tle() -> None:
+    assert run_hostile("import time\ntime.sleep(1000)")["verdict"] == "TLE"
+
+
+def test_fork_bomb_is_contained() -> None:
+    bomb = "import os\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n        pass\n"
+    assert run_hostile(bomb)["verdict"] == "TLE"
+
+
+def test_allocating_10gb_is_mle() -> None:
+    assert run_hostile("x = bytearray(10 * 1024**3)\nprint(len(x))")["verdict"] == "MLE"
+
+
+def test_100mb_of_output_is_ole_quickly() -> None:
+    result = run_hostile("import sys\nsys.stdout.write('x' * 100_000_000)", time_s=5.0,
+                         limits={"time_s": 5.0, "memory_mb": 512, "output_bytes": 1 << 20})
+    assert result["verdict"] == "OLE"
+    assert result["tests"][0]["wall_s"] < 5
+
+
+def test_os_exit_before_flush_loses_output() -> None:
+    assert run_hostile("import os\nprint(42)\nos._exit(0)", "42")["verdict"] == "WA"
+
+
+def test_closing_stdout_is_wrong_answer() -> None:
+    assert run_hostile("import os\nos.close(1)\nprint(42)", "42")["verdict"] in ("WA", "RE")
+
+
+def test_detached_daemon_is_killed() -> None:
+    daemon = ("import os, time\nif os.fork() == 0:\n    os.setsid()\n    if os.fork() == 0:\n"
+              "        time.sleep(300)\n    os._exit(0)\nprint(42)\n")
+    assert run_hostile(daemon, "42")["verdict"] == "AC"
+
+
+def test_network_is_unreachable() -> None:
+    probe = ("import socket\ntry:\n    socket.create_connection(('1.1.1.1', 53), timeout=2)\n"
+             "    print('connected')\nexcept OSError:\n    print('blocked')\n")
+    assert run_hostile(probe, "blocked")["verdict"] == "AC"
+
+
+def test_cannot_write_outside_work_dir() -> None:
+    target = Path(__file__).resolve().parent.parent / "pwned.txt"
+    probe = (f"try:\n    open({str(target)!r}, 'w').write('x')\n    print('wrote')\n"
+             "except OSError:\n    print('denied')\n")
+    assert run_hostile(probe, "denied")["verdict"] == "AC"
+    assert not target.exists()
+
+
+def test_server_environment_is_invisible(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CASCADE_TEST_SECRET", "s3cr3t-value")
+    probe = ("import os, glob\nseen = ' '.join(os.environ.values())\n"
+             "for p in glob.glob('/proc/*/environ'):\n    try:\n        seen += open(p).read()\n"
+             "    except OSError:\n        pass\nprint('leak' if 's3cr3t' in seen else 'clean')\n")
+    assert run_hostile(probe, "clean")["verdict"] == "AC"
+
+
+def test_kill_all_is_contained() -> None:
+    assert run_hostile("import os, signal\nos.kill(-1, signal.SIGKILL)\nprint(1)", "1")["verdict"] == "RE"
+
+
+def test_runner_death_is_retried_then_reported() -> None:
+    """A job that kills its runner twice surfaces as HostFailure (infra_error), never a verdict."""
+    from sandbox.backends.base import HostFailure
+
+    async def go() -> None:
+        pool = LocalPool(2, base_uid=_UID)
+        await pool.start()
+        try:
+            job = {"language": "python", "program": "import time\ntime.sleep(5)",
+                   "tests": [{"stdin": "", "expected": ""}], "limits": {"time_s": 5.0}}
+            task = asyncio.create_task(pool.execute(job))
+            for _ in range(2):  # poison the runner holding the job, then the one it is retried on
+                await asyncio.sleep(0.5)
+                for host in pool.hosts:
+                    if host.proc is not None and host.proc.returncode is None and host in _busy(pool):
+                        host.proc.kill()
+            with pytest.raises(HostFailure):
+                await task
+            ok = await pool.execute({"language": "python", "program": "print(1)",
+                                     "tests": [{"stdin": "", "expected": "1"}]})
+            assert ok["verdict"] == "AC"
+        finally:
+            await pool.close()
+    asyncio.run(go())
+
+
+def _busy(pool: LocalPool) -> list[Any]:
+    idle = list(pool._idle._queue)  # type: ignore[attr-defined]
+    return [h for h in pool.hosts if h not in idle]

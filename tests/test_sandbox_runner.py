@@ -1,0 +1,74 @@
+"""The runner's checkers and both transports (harmless programs only: these run without the
+namespace, so never put a hostile program here)."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from sandbox import runner
+from sandbox.backends.local import RUNNER
+
+JOB: dict[str, Any] = {"language": "python", "program": "print(sum(map(int, input().split())))",
+                       "tests": [{"stdin": "1 2", "expected": "3"}, {"stdin": "2 2", "expected": "5"},
+                                 {"stdin": "3 3", "expected": "6"}]}
+
+
+def test_tokens_equal_tolerates_float_error_and_whitespace() -> None:
+    assert runner.tokens_equal("0.3333333  \n1\n\n", "0.33333333333 1")
+    assert runner.tokens_equal("1000000.5", "1000000.50000001")
+    assert not runner.tokens_equal("0.33", "0.3333333")
+    assert not runner.tokens_equal("1 2", "1 2 3")
+    assert not runner.tokens_equal("nan", "nan1")
+
+
+def test_values_equal_treats_tuples_as_lists() -> None:
+    assert runner.values_equal((0, 1), [0, 1])
+    assert runner.values_equal(0.1 + 0.2, 0.3)
+    assert not runner.values_equal([1, 2], [2, 1])
+
+
+def _frame(job: dict[str, Any]) -> bytes:
+    import json
+    body = json.dumps(job).encode()
+    return len(body).to_bytes(4, "big") + body
+
+
+def test_stdio_transport_runs_jobs_in_sequence_with_early_exit() -> None:
+    proc = subprocess.run([sys.executable, "-I", str(RUNNER), "--stdio"],
+                          input=_frame(JOB) + _frame({**JOB, "early_exit": False}),
+                          capture_output=True, timeout=30)
+    import io
+    stream = io.BytesIO(proc.stdout)
+    first, second = runner.read_frame(stream), runner.read_frame(stream)
+    assert [t["verdict"] for t in first["tests"]] == ["AC", "WA"]
+    assert [t["verdict"] for t in second["tests"]] == ["AC", "WA", "AC"]
+    assert first["verdict"] == second["verdict"] == "WA"
+    assert runner.read_frame(stream) is None
+
+
+def test_socket_transport_and_special_judge(tmp_path: Path) -> None:
+    path = tmp_path / "runner.sock"
+    proc = subprocess.Popen([sys.executable, "-I", str(RUNNER), "--socket", str(path)])
+    try:
+        deadline = time.monotonic() + 10
+        while not path.exists() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        spj = ("import json, sys\nd = json.load(sys.stdin)\n"
+               "sys.exit(0 if sorted(d['output'].split()) == sorted(d['expected'].split()) else 1)\n")
+        job = {"language": "python", "program": "print(3, 1, 2)", "checker": {"program": spj},
+               "tests": [{"stdin": "", "expected": "1 2 3"}]}
+        with socket.socket(socket.AF_UNIX) as s:
+            s.connect(str(path))
+            with s.makefile("rwb") as f:
+                f.write(_frame(job))
+                f.flush()
+                result = runner.read_frame(f)  # type: ignore[arg-type]
+        assert result["verdict"] == "AC"
+    finally:
+        proc.kill()
+        proc.wait()
