@@ -1,6 +1,6 @@
 """Answer extraction and thinking handling: pure functions, no workers."""
 
-from verifiers.domains.math.extract import last_boxed
+from verifiers.domains.math.extract import MAX_GROUP, answer_boxes, last_boxed
 from verifiers.text import final_answer
 
 
@@ -55,3 +55,23 @@ async def test_integer_answers_are_judged_without_a_worker_exactly_as_math_verif
     for (reference, candidate), verdict in zip(pairs, verdicts):
         expected = verify(parse(f"\\boxed{{{reference}}}"), parse(f"\\boxed{{{candidate}}}"))
         assert (verdict.status.value == "correct") == expected, (reference, candidate)
+
+
+def _contents(text: str) -> list[str | None]:
+    return [b.content for b in answer_boxes(text, 100)]
+
+
+def test_answer_group_joins_boxes_separated_only_by_connectors():
+    assert _contents(r"so \boxed{(2, 2)} \quad \text{and} \quad \boxed{(6, 2)}") == ["(2, 2)", "(6, 2)"]
+    assert _contents(r"\boxed{1}, \boxed{2} and \boxed{3}.") == ["1", "2", "3"]
+    assert _contents(r"\( y_1 = \boxed{x+1} \) and \( y_2 = \boxed{x-1} \)") == ["x+1", "x-1"]
+
+
+def test_answer_group_stops_at_reasoning_between_boxes():
+    assert _contents(r"first \boxed{1} no no no no no \boxed{2}") == ["2"]
+    assert _contents(r"\boxed{200}$ So, after six months, $\boxed{255}$") == ["255"]
+    assert _contents("no box at all") == []
+
+
+def test_answer_group_is_bounded():
+    assert len(answer_boxes(", ".join([r"\boxed{1}"] * 50), 100)) == MAX_GROUP

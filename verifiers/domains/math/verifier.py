@@ -17,7 +17,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 
-from verifiers.domains.math.extract import last_boxed
+from verifiers.domains.math.extract import answer_boxes
 from verifiers.process_pool import KillablePool, TaskFailed, TaskTimeout, WorkerCrashed
 from verifiers.sample import Sample
 from verifiers.text import final_answer
@@ -111,11 +111,15 @@ class MathVerifier(Verifier[MathLabel]):
         answer = final_answer(response, sample.prompt)
         if answer is None:
             return Verdict.failed(Status.FORMAT_ERROR, "thinking block never closed (no </think>)")
-        boxed = last_boxed(answer, s.max_answer_chars)
-        if boxed is not None and boxed.too_long:
+        boxes = answer_boxes(answer, s.max_answer_chars)
+        if boxes and boxes[-1].too_long:
             return Verdict.failed(Status.FORMAT_ERROR, f"\\boxed{{}} answer longer than {s.max_answer_chars} characters")
-        if boxed is not None:
-            candidate, is_boxed = boxed.content or "", True
+        if len(boxes) > 1:
+            # A piecewise-boxed answer goes to math-verify's own extraction, which joins the
+            # boxes into one set exactly as it does for a reference written that way.
+            candidate, is_boxed = ", ".join(f"\\boxed{{{b.content}}}" for b in boxes), False
+        elif boxes:
+            candidate, is_boxed = boxes[0].content or "", True
             integers = _integer_pair(reference, candidate)
             if integers is not None:
                 # Exactly math-verify's verdict for two integer literals, without a worker round

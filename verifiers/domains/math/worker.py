@@ -12,6 +12,7 @@ import logging
 from collections import OrderedDict
 from typing import Any
 
+import sympy
 from math_verify import parse, verify
 
 logging.getLogger("math_verify").setLevel(logging.CRITICAL)
@@ -48,10 +49,35 @@ def configure(reference_cache_size: str) -> None:
 def _as_latex(reference: str) -> str:
     """Anchor a bare reference so math-verify reads it as one LaTeX answer (`3x-y=0` unanchored
     parses as `0`)."""
-    stripped = reference.strip()
+    stripped = _normalise(reference.strip())
     if "\\boxed" in stripped or stripped.startswith(("$", "\\(", "\\[")):
         return stripped
     return "\\boxed{" + stripped + "}"
+
+
+def _normalise(latex: str) -> str:
+    """Upright `\\mathrm{e}` is Euler's number; math-verify cuts the expression at it instead
+    (`1 - \\frac{1}{\\mathrm{e}}` becomes the string `1 - \\frac{1}{`), which made `1 - 1/e` and
+    `1 + 1/e` both unparseable."""
+    return latex.replace("\\mathrm{e}", "e")
+
+
+# Below this magnitude, math-verify's 6-digit rounding makes distinct numbers equal
+# (1/2004! "equals" 1/2006!); such pairs are compared by relative difference instead.
+_TINY = sympy.Float("1e-6")
+
+
+def _tiny_numbers_differ(gold: list[Any], target: list[Any]) -> bool:
+    for g in gold:
+        for t in target:
+            if isinstance(g, sympy.Expr) and isinstance(t, sympy.Expr) and g.is_number and t.is_number:
+                a, b = sympy.N(g, 30), sympy.N(t, 30)
+                if not (a.is_real and b.is_real):
+                    continue
+                scale = max(abs(a), abs(b))
+                if 0 < scale < _TINY and abs(a - b) > scale * _TINY:
+                    return True
+    return False
 
 
 def _parsed_reference(reference: str) -> list[Any]:
@@ -83,11 +109,14 @@ def check(reference: str, candidate: str, boxed: bool) -> tuple[str, dict[str, A
             # Identical text parses to the identical object, which math-verify accepts; skipping
             # the second SymPy conversion matters because converting is most of the cost.
             return "correct", {"extracted": candidate.strip()}
+        candidate = _normalise(candidate)
         target = parse("\\boxed{" + candidate + "}" if boxed else candidate, parsing_timeout=None)
         extracted = next((p for p in target if isinstance(p, str)), None)
         if not target:
             return "format_error", {"reason": "no answer could be extracted"}
         ok = verify(gold, target, timeout_seconds=None)
+        if ok and _tiny_numbers_differ(gold, target):
+            return "incorrect", {"extracted": extracted, "reason": "distinct numbers below 1e-6 (math-verify rounds them equal)"}
         return ("correct" if ok else "incorrect"), {"extracted": extracted}
     except MemoryError:
         return "error", {"reason": "answer exhausted the worker's memory limit"}
