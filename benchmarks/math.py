@@ -4,9 +4,14 @@ Workload (GRPO-shaped): P prompts x 16 samples, ~32 KB chain-of-thought response
 sharing a few distinct final answers. Three measurements on the same items:
 
 1. baseline: `math_verify.verify(parse(gold), parse(response))` sequentially in this process;
-2. engine:   `Engine.score(all items)` in-process (fresh engine, cold caches);
-3. http:     a fresh `verifiers serve`, one OpenRLHF-style `/get_reward` request per sample from
-             256 concurrent keep-alive connections (the load generator runs on the same machine).
+2. engine:   `Engine.score(all items)` in-process;
+3. http:     `verifiers serve`, one OpenRLHF-style `/get_reward` request per sample from 256
+             concurrent keep-alive connections (the load generator runs on the same machine).
+
+Steady state, as in the middle of a training run: each path first scores a warm-up workload of
+the same shapes but other references (another seed), which warms math-verify's parser (its
+ANTLR prediction cache makes the first conversions of each shape several times slower) in every
+path alike; then it scores the measured workload, whose references it has never seen.
 
 Run: `python -m benchmarks.math [--prompts 32]`. Prints throughputs, ratios and latency quantiles.
 """
@@ -88,28 +93,40 @@ def make_items(prompts: int, chars: int, seed: int = 0) -> list[tuple[str, str, 
     return items
 
 
-def baseline(items: list[tuple[str, str, str]]) -> tuple[float, list[bool]]:
+Items = list[tuple[str, str, str]]
+
+
+def baseline(warm: Items, items: Items) -> tuple[float, list[bool]]:
     from math_verify import parse, verify
 
     for reference, answer in WARM_UP:  # the same warm-up our workers do at start
         verify(parse(f"${reference}$"), parse(f"${answer}$"))
+    for _, response, gold in warm:
+        verify(parse(f"${gold}$"), parse(response))
     started = time.perf_counter()
     results = [verify(parse(f"${gold}$"), parse(response)) for _, response, gold in items]
     return time.perf_counter() - started, results
 
 
-async def engine_run(items: list[tuple[str, str, str]]) -> tuple[float, list[str]]:
+async def engine_run(warm: Items, items: Items) -> tuple[float, list[str]]:
     async with Engine(Settings()) as engine:
-        samples = [Sample("math", r, engine.parse_label("math", g), prompt=p) for p, r, g in items]
+        def samples(batch: Items) -> list[Sample]:
+            return [Sample("math", r, engine.parse_label("math", g), prompt=p) for p, r, g in batch]
+
+        await engine.score(samples(warm))
+        measured = samples(items)
         started = time.perf_counter()
-        verdicts = await engine.score(samples)
+        verdicts = await engine.score(measured)
         return time.perf_counter() - started, [v.status.value for v in verdicts]
 
 
-async def http_run(url: str, items: list[tuple[str, str, str]], connections: int) -> tuple[float, list[float], list[float]]:
+async def http_run(url: str, warm: Items, items: Items, connections: int) -> tuple[float, list[float], list[float]]:
     """One OpenRLHF-style request per sample, `connections` in flight; (elapsed, latencies, rewards)."""
-    bodies = [orjson.dumps({"query": [p + r + "<|im_end|>"], "prompts": [p], "labels": [g]}) for p, r, g in items]
-    result = await post_all(f"{url}/get_reward", bodies, connections)
+    def bodies(batch: Items) -> list[bytes]:
+        return [orjson.dumps({"query": [p + r + "<|im_end|>"], "prompts": [p], "labels": [g]}) for p, r, g in batch]
+
+    await post_all(f"{url}/get_reward", bodies(warm), connections)
+    result = await post_all(f"{url}/get_reward", bodies(items), connections)
     if any(s != 200 for s in result.statuses):
         raise RuntimeError(f"non-200 replies: {sorted(set(result.statuses))}")
     return result.elapsed_s, result.latencies_s, [orjson.loads(b)["rewards"][0] for b in result.bodies]
@@ -129,13 +146,15 @@ def main() -> None:
     logging.getLogger("math_verify").setLevel(logging.CRITICAL)
 
     items = make_items(args.prompts, args.chars)
+    warm = make_items(args.prompts, args.chars, seed=1)
     n = len(items)
-    print(f"workload: {args.prompts} prompts x {GROUP} samples = {n} items, ~{args.chars // 1000} KB responses")
+    print(f"workload: {args.prompts} prompts x {GROUP} samples = {n} items, ~{args.chars // 1000} KB responses "
+          f"(after a warm-up workload of {len(warm)} other items)")
 
-    t_base, base_ok = baseline(items)
-    t_eng, statuses = asyncio.run(engine_run(items))
+    t_base, base_ok = baseline(warm, items)
+    t_eng, statuses = asyncio.run(engine_run(warm, items))
     with running_server() as url:
-        t_http, lat, rewards = asyncio.run(http_run(url, items, args.connections))
+        t_http, lat, rewards = asyncio.run(http_run(url, warm, items, args.connections))
 
     agree_engine = sum((s == "correct") == ok for s, ok in zip(statuses, base_ok))
     agree_http = sum((r == 1.0) == ok for r, ok in zip(rewards, base_ok))

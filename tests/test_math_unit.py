@@ -40,14 +40,15 @@ def test_non_thinking_response_is_its_own_answer():
     assert final_answer("just \\boxed{3}") == "just \\boxed{3}"
 
 
-async def test_integer_answers_are_judged_without_a_worker_exactly_as_math_verify():
+async def test_number_literals_are_judged_without_a_worker_exactly_as_math_verify():
     from math_verify import parse, verify
 
     from verifiers.engine import Engine
     from verifiers.sample import Sample
     from verifiers.settings import Settings
 
-    pairs = [("42", "42"), ("42", "042"), ("-7", "-7"), ("-7", "7"), ("100", "1000"), ("0", "-0")]
+    pairs = [("42", "42"), ("42", "042"), ("-7", "-7"), ("-7", "7"), ("100", "1000"), ("0", "-0"),
+             ("2500", "2500.0"), ("1.50", "1.5"), ("-0.25", "-0.250"), ("0", "0.000")]
     async with Engine(Settings(math={"workers": 1})) as engine:
         label = {r: engine.parse_label("math", r) for r, _ in pairs}
         verdicts = await engine.score([Sample("math", f"\\boxed{{{c}}}", label[r]) for r, c in pairs])

@@ -13,6 +13,7 @@ import hashlib
 import re
 from collections import OrderedDict
 from collections.abc import Sequence
+from decimal import Decimal
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, field_validator, model_validator
@@ -120,11 +121,9 @@ class MathVerifier(Verifier[MathLabel]):
             candidate, is_boxed = ", ".join(f"\\boxed{{{b.content}}}" for b in boxes), False
         elif boxes:
             candidate, is_boxed = boxes[0].content or "", True
-            integers = _integer_pair(reference, candidate)
-            if integers is not None:
-                # Exactly math-verify's verdict for two integer literals, without a worker round
-                # trip: integer answers are a large share of math RL data (AIME, GSM8K).
-                return Verdict.binary(integers[0] == integers[1], extracted=candidate.strip())
+            literal = _literal_verdict(reference, candidate)
+            if literal is not None:
+                return Verdict.binary(literal, extracted=candidate.strip())
         else:
             candidate, is_boxed = answer[-s.tail_chars :], False
             if not candidate.strip():
@@ -177,12 +176,21 @@ class MathVerifier(Verifier[MathLabel]):
 
 
 _INTEGER = re.compile(r"-?\d{1,1000}")
+_DECIMAL = re.compile(r"-?\d{1,100}(?:\.\d{1,100})?")
 
 
-def _integer_pair(reference: str, candidate: str) -> tuple[int, int] | None:
+def _literal_verdict(reference: str, candidate: str) -> bool | None:
+    """math-verify's verdict on two number literals, decided without a worker round trip, or None.
+
+    Integer answers are a large share of math RL data (AIME, GSM8K): two integer literals are
+    equal or not. Two decimal literals with the same value (`2500` and `2500.0`) are equal; unequal
+    decimals go to math-verify, whose 6-digit rounding decides.
+    """
     a, b = reference.strip(), candidate.strip()
     if _INTEGER.fullmatch(a) and _INTEGER.fullmatch(b):
-        return int(a), int(b)
+        return int(a) == int(b)
+    if _DECIMAL.fullmatch(a) and _DECIMAL.fullmatch(b) and Decimal(a) == Decimal(b):
+        return True
     return None
 
 
