@@ -56,7 +56,7 @@ def serve_command(settings: Settings) -> int:
         port=settings.server.port,
         log_level=settings.server.log_level,
         access_log=False,  # thousands of requests per second; /metrics has the counts
-        timeout_graceful_shutdown=30,
+        timeout_graceful_shutdown=settings.server.shutdown_grace_s,
     )
     return 0
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from verifiers.admission import Admission, Overloaded
 from verifiers.batching import MicroBatcher
 from verifiers.metrics import Metrics
 from verifiers.registry import DOMAINS, DomainUnavailable, load_verifier_class
@@ -60,6 +61,7 @@ class Engine:
         self._verifiers: dict[str, Verifier[Any]] = {}
         self._unavailable: dict[str, str] = {}
         self._batchers: dict[str, MicroBatcher[_Queued, Verdict]] = {}
+        self._admission: dict[str, Admission] = {}
         self._started = False
 
     # -- lifecycle ---------------------------------------------------------------------------
@@ -79,6 +81,7 @@ class Engine:
             await verifier.start()
             policy = verifier.batch_policy()
             eng = self.settings.engine
+            self._admission[name] = Admission(eng.max_items_per_domain)
             self._batchers[name] = MicroBatcher(
                 self._batch_runner(name, verifier),
                 max_batch_size=policy.max_batch_size if policy else eng.max_batch_size,
@@ -118,7 +121,14 @@ class Engine:
             raise UnknownDomain(domain, list(self._verifiers)) from None
 
     def readiness(self) -> dict[str, Readiness]:
-        out = {name: v.readiness() for name, v in self._verifiers.items()}
+        out = {}
+        for name, verifier in self._verifiers.items():
+            state = verifier.readiness()
+            gate = self._admission.get(name)
+            if gate is not None:
+                state = Readiness(state.ready, {**state.detail, "admitted": gate.admitted, "waiting": gate.waiting,
+                                                "capacity": gate.capacity})
+            out[name] = state
         for name, why in self._unavailable.items():
             out[name] = Readiness(False, {"unavailable": why})
         return out
@@ -144,24 +154,59 @@ class Engine:
                 domain, [{"loc": e["loc"], "msg": e["msg"], "type": e["type"]} for e in exc.errors()]
             ) from None
 
-    async def score(self, samples: Sequence[Sample[Any]]) -> list[Verdict]:
-        """One verdict per sample, in order; never raises for a sample's sake."""
+    async def score(self, samples: Sequence[Sample[Any]], *, wait: bool = True) -> list[Verdict]:
+        """One verdict per sample, in order; never raises for a sample's sake.
+
+        `wait=True`: a sample that finds its domain at capacity waits for room up to
+        `engine.admission_wait_s`, then is `infra_error`. `wait=False`: the whole call is refused
+        with `Overloaded` unless every sample fits now (the caller can retry; nothing ran).
+        """
         if not self._started:
             raise RuntimeError("Engine.start() has not been awaited")
-        return list(await asyncio.gather(*(self._score_one(s) for s in samples)))
+        if wait:
+            return list(await asyncio.gather(*(self._score_one(s, admitted=False) for s in samples)))
+        self._admit_all_or_none(samples)
+        return list(await asyncio.gather(*(self._score_one(s, admitted=True) for s in samples)))
 
-    async def _score_one(self, sample: Sample[Any]) -> Verdict:
+    def _admit_all_or_none(self, samples: Sequence[Sample[Any]]) -> None:
+        counts: dict[str, int] = {}
+        for s in samples:
+            if s.domain in self._admission:
+                counts[s.domain] = counts.get(s.domain, 0) + 1
+        done: list[tuple[str, int]] = []
+        for domain, n in counts.items():
+            gate = self._admission[domain]
+            if not gate.try_admit(n):
+                for d, m in done:
+                    self._admission[d].release(m)
+                self.metrics.rejected.labels(domain).inc(n)
+                raise Overloaded(domain, gate.admitted, gate.capacity, self.settings.engine.retry_after_s)
+            done.append((domain, n))
+
+    async def _score_one(self, sample: Sample[Any], admitted: bool) -> Verdict:
         arrived = time.perf_counter()
         batcher = self._batchers.get(sample.domain)
         if batcher is None:
             why = self._unavailable.get(sample.domain) or f"domain {sample.domain!r} is not served"
             verdict = Verdict.failed(Status.INFRA_ERROR, why)
         else:
-            try:
-                verdict = await batcher.submit(_Queued(sample, arrived))
-            except Exception as exc:
-                log.exception("verifier %s failed", sample.domain)
-                verdict = Verdict.failed(Status.INFRA_ERROR, f"verifier crashed: {type(exc).__name__}: {exc}")
+            gate = self._admission[sample.domain]
+            wait_s = self.settings.engine.admission_wait_s
+            if admitted or await gate.admit(1, wait_s):
+                try:
+                    verdict = await batcher.submit(_Queued(sample, arrived))
+                except Exception as exc:
+                    log.exception("verifier %s failed", sample.domain)
+                    verdict = Verdict.failed(Status.INFRA_ERROR, f"verifier crashed: {type(exc).__name__}: {exc}")
+                finally:
+                    gate.release(1)
+            else:
+                self.metrics.rejected.labels(sample.domain).inc()
+                verdict = Verdict.failed(
+                    Status.INFRA_ERROR,
+                    f"not admitted within {wait_s:g} s: domain {sample.domain!r} holds its maximum of "
+                    f"{gate.capacity} items",
+                )
         self._record(sample.domain, verdict, time.perf_counter() - arrived)
         return verdict
 
@@ -179,6 +224,7 @@ class Engine:
         depth = self.metrics.queue_depth.labels(domain)
         in_flight = self.metrics.in_flight.labels(domain)
         queue_wait = self.metrics.queue_wait.labels(domain)
+        execution = self.metrics.execution.labels(domain)
 
         async def run(batch: list[_Queued]) -> list[Verdict]:
             now = time.perf_counter()
@@ -187,7 +233,8 @@ class Engine:
             depth.set(self._batchers[domain].depth)
             in_flight.inc(len(batch))
             try:
-                return await asyncio.wait_for(verifier.verify_batch([q.sample for q in batch]), deadline)
+                with execution.time():
+                    return await asyncio.wait_for(verifier.verify_batch([q.sample for q in batch]), deadline)
             except TimeoutError:
                 log.error("verifier %s exceeded the %.0f s backstop on a batch of %d", domain, deadline, len(batch))
                 return [Verdict.failed(Status.INFRA_ERROR, f"no verdict within the {deadline:g} s backstop")] * len(

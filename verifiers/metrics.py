@@ -23,8 +23,16 @@ class Metrics:
             buckets=_LATENCY_BUCKETS, registry=r,
         )
         self.queue_wait = Histogram(
-            "verifiers_queue_wait_seconds", "Per-item wait before its batch started", ["domain"],
+            "verifiers_queue_wait_seconds", "Per-item wait from arrival (admission included) until its batch started", ["domain"],
             buckets=_LATENCY_BUCKETS, registry=r,
+        )
+        self.execution = Histogram(
+            "verifiers_batch_execution_seconds", "Time a batch spent in its verifier (queue time excluded)",
+            ["domain"], buckets=_LATENCY_BUCKETS, registry=r,
+        )
+        self.rejected = Counter(
+            "verifiers_rejected", "Items refused by admission control (429 on /score, infra_error on "
+            "/get_reward after waiting)", ["domain"], registry=r,
         )
         self.verdicts = Counter(
             "verifiers_verdicts", "Verdicts by domain and status", ["domain", "status"], registry=r

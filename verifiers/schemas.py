@@ -6,13 +6,15 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from verifiers.registry import DOMAINS
+
 
 class ScoreItem(BaseModel):
     """One item for `POST /score`. `label`'s shape depends on `domain` (see docs/api.md)."""
 
     model_config = ConfigDict(extra="forbid")
 
-    domain: str = Field(description="math | code | ifeval | rm | if_rm | swe")
+    domain: str = Field(description="A registered domain", json_schema_extra={"enum": sorted(DOMAINS)})
     response: str = Field(description="The model's full response (thinking included, prompt excluded).")
     label: dict[str, Any] | str = Field(description="Domain label object, or a JSON string / bare math answer.")
     prompt: str | None = Field(None, description="The prompt, for domains that use it (rm, if_rm).")
@@ -49,3 +51,31 @@ class RewardResponse(BaseModel):
     rewards: list[float]
     scores: list[float]
     extra_logs: dict[str, list[float]]
+
+
+class HealthResponse(BaseModel):
+    status: str
+    version: str
+
+
+class DomainState(BaseModel):
+    """`ready` plus whatever the domain reports (workers alive, queue, admission counts)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    ready: bool
+
+
+class ReadyResponse(BaseModel):
+    ready: bool
+    domains: dict[str, DomainState]
+
+
+class FieldError(BaseModel):
+    loc: list[str | int] = Field(description='Where the problem is, e.g. ["body", "items", 3, "label", "answer"].')
+    msg: str
+    type: str
+
+
+class ValidationErrors(BaseModel):
+    detail: list[FieldError]

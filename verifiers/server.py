@@ -19,23 +19,35 @@ from urllib.parse import parse_qs
 import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.openapi.utils import get_openapi
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import ValidationError
+from pydantic.json_schema import models_json_schema
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from verifiers import __version__
+from verifiers.admission import Overloaded
 from verifiers.engine import Engine, LabelError, UnknownDomain
 from verifiers.openrlhf import OpenRLHFAdapter
 from verifiers.sample import Sample
-from verifiers.schemas import RewardRequest, RewardResponse, ScoreBatch, ScoreItem, ScoreResponse
+from verifiers.schemas import (
+    HealthResponse,
+    ReadyResponse,
+    RewardRequest,
+    RewardResponse,
+    ScoreBatch,
+    ScoreItem,
+    ScoreResponse,
+    ValidationErrors,
+)
 from verifiers.settings import Settings
 
 log = logging.getLogger(__name__)
 
 
-class _Json(Response):
-    media_type = "application/json"
+class _Json(JSONResponse):
+    """orjson rendering; a JSONResponse subclass so the OpenAPI document keeps response schemas."""
 
     def render(self, content: Any) -> bytes:
         return orjson.dumps(content, default=str)
@@ -94,6 +106,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         openapi_extra={"requestBody": {"required": True, "content": {
             "application/json": {"schema": RewardRequest.model_json_schema(ref_template="#/components/schemas/{model}")}}}},
         summary="OpenRLHF remote reward (always 200 for per-sample failures)",
+        responses={413: _ERROR, 422: _INVALID},
     )
     async def get_reward(request: Request) -> Response:
         body = await read_json(request)
@@ -110,6 +123,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         openapi_extra={"requestBody": {"required": True, "content": {"application/json": {"schema": {
             "anyOf": [{"$ref": "#/components/schemas/ScoreItem"}, {"$ref": "#/components/schemas/ScoreBatch"}]}}}}},
         summary="Native scoring: one item or {\"items\": [...]}",
+        responses={413: _ERROR, 422: _INVALID, 429: {**_ERROR, "description": (
+            "A domain is at capacity (engine.max_items_per_domain); retry after Retry-After seconds")}},
     )
     async def score(request: Request) -> Response:
         body = await read_json(request)
@@ -133,25 +148,47 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             samples.append(Sample(item.domain, item.response, label, prompt=item.prompt, group_id=item.group_id))
         if errors:
             raise RequestValidationError(errors)
-        verdicts = await engine.score(samples)
+        try:
+            verdicts = await engine.score(samples, wait=False)
+        except Overloaded as exc:
+            return _Json({"detail": str(exc)}, status_code=429, headers={"Retry-After": str(exc.retry_after_s)})
         return _Json({"results": [v.to_wire() for v in verdicts]})
 
-    @app.get("/health", summary="Liveness: the process answers")
+    @app.get("/health", summary="Liveness: the process answers", response_model=HealthResponse)
     async def health() -> dict[str, str]:
         return {"status": "ok", "version": __version__}
 
-    @app.get("/ready", summary="Readiness: every served domain's pools and backends are up")
+    @app.get("/ready", summary="Readiness: every served domain's pools and backends are up",
+             response_model=ReadyResponse,
+             responses={503: {"description": "Some domain is not ready (see its entry)", "model": ReadyResponse}})
     async def ready() -> Response:
         states = engine.readiness()
         ok = bool(states) and all(r.ready for r in states.values())
         body = {"ready": ok, "domains": {name: {"ready": r.ready, **r.detail} for name, r in states.items()}}
         return _Json(body, status_code=200 if ok else 503)
 
-    @app.get("/metrics", summary="Prometheus metrics")
+    @app.get("/metrics", summary="Prometheus metrics", response_class=PlainTextResponse)
     async def metrics() -> Response:
         return Response(generate_latest(engine.metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
+    def openapi() -> dict[str, Any]:
+        # The bodies are parsed by hand (orjson, lenient UTF-8), so FastAPI does not see their
+        # models; register them so the document's references resolve.
+        if app.openapi_schema is None:
+            doc = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
+            _, defs = models_json_schema([(m, "validation") for m in (ScoreItem, ScoreBatch, RewardRequest)],
+                                         ref_template="#/components/schemas/{model}")
+            doc.setdefault("components", {}).setdefault("schemas", {}).update(defs["$defs"])
+            app.openapi_schema = doc
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
     return app
+
+
+_ERROR = {"description": "Refused", "content": {"application/json": {"schema": {
+    "type": "object", "properties": {"detail": {"type": "string"}}, "required": ["detail"]}}}}
+_INVALID = {"description": "Malformed body: each error names the field (`loc`)", "model": ValidationErrors}
 
 
 def parse_json(raw: bytes) -> Any:

@@ -36,6 +36,10 @@ class ServerSettings(BaseModel):
     )
     max_body_bytes: int = Field(64 * 1024 * 1024, ge=1024, description="Larger bodies get 413.")
     log_level: str = "info"
+    shutdown_grace_s: float = Field(
+        30.0, ge=0, description="On SIGTERM/SIGINT: stop accepting, let in-flight requests finish for up to "
+        "this long, then stop the pools.",
+    )
 
     @field_validator("auth_token", mode="before")
     @classmethod
@@ -57,6 +61,14 @@ class EngineSettings(BaseModel):
         description="Backstop per item: past it the item is `infra_error`. Domains enforce their own, "
         "tighter limits; this only catches a verifier that hangs. Keep it far below OpenRLHF's 180 s.",
     )
+    max_items_per_domain: int = Field(
+        16_384, ge=1, description="Items a domain holds at once (queued or running). Beyond it /score "
+        "answers 429 and /get_reward samples wait up to admission_wait_s.",
+    )
+    admission_wait_s: float = Field(
+        60.0, gt=0, description="How long a /get_reward sample waits for room before it is infra_error.",
+    )
+    retry_after_s: int = Field(1, ge=1, description="Retry-After sent with a 429.")
 
 
 class OpenRLHFSettings(BaseModel):
