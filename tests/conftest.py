@@ -23,6 +23,22 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def wait_until_ready(url: str, timeout_s: float = 120) -> None:
+    """Poll `/ready` until it answers 200; raise TimeoutError with the last answer otherwise."""
+    deadline = time.monotonic() + timeout_s
+    last = "no answer"
+    while time.monotonic() < deadline:
+        try:
+            reply = httpx.get(f"{url}/ready", timeout=2)
+            if reply.status_code == 200:
+                return
+            last = reply.text
+        except httpx.HTTPError as exc:
+            last = repr(exc)
+        time.sleep(0.3)
+    raise TimeoutError(f"{url} not ready after {timeout_s:g} s: {last}")
+
+
 @contextlib.contextmanager
 def running_server(env: dict[str, str] | None = None, args: list[str] | None = None,
                    timeout_s: float = 60) -> Iterator[str]:

@@ -5,13 +5,12 @@ import os
 import signal
 import subprocess
 import sys
-import time
 
 import httpx
 import psutil
 import pytest
 
-from tests.conftest import ROOT, free_port, running_server
+from tests.conftest import ROOT, free_port, running_server, wait_until_ready
 from verifiers.admission import Admission
 
 SLOW = r"\boxed{9^{9^{9^{9}}}}"  # runs into the math worker deadline
@@ -92,13 +91,7 @@ def test_sigterm_drains_in_flight_requests_then_exits():
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{url}/ready", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.2)
+        wait_until_ready(url, timeout_s=60)
 
         async def scenario():
             async with httpx.AsyncClient(base_url=url, timeout=30) as client:
