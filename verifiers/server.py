@@ -78,6 +78,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         description="Reward and verifier service for Cascade RL (math, code, IF, RM, SWE).",
         lifespan=lifespan,
         default_response_class=_Json,
+        telemetry={signal: settings.server.opentelemetry for signal in ("tracing", "metrics", "logs")},
     )
     app.state.engine = engine
     app.state.settings = settings
