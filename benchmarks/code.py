@@ -14,7 +14,7 @@ import tempfile
 import time
 from typing import Any
 
-from sandbox.backends.local import DEFAULT_PYTHON, LocalPool
+from sandbox.backends.local import DEFAULT_PYTHON, local_pool
 
 SOLUTIONS = [
     ("a, b = map(int, input().split())\nprint(a + b)", lambda i: (f"{i} {i * 7}", f"{i * 8}")),
@@ -48,7 +48,7 @@ def baseline(items: list[tuple[str, list[tuple[str, str]]]]) -> float:
 
 
 async def ours(items: list[tuple[str, list[tuple[str, str]]]], runners: int) -> float:
-    pool = LocalPool(runners, base_uid=64000)
+    pool = local_pool(runners, base_uid=64000)
     await pool.start()
     try:
         jobs: list[dict[str, Any]] = [
