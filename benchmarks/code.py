@@ -4,7 +4,7 @@ on local namespaces and in the Docker pool.
 All three run the same correct stdin/stdout solutions, 10 tests per problem, in one process run,
 so the ratios are meaningful on any machine. The Docker column needs a daemon and the sandbox
 image (`docker build -t cascade-sandbox:latest sandbox/`); without them it is reported as skipped.
-Usage: PYTHONPATH=. python benchmarks/code.py [problems] [docker image]
+Usage: PYTHONPATH=. python -m benchmarks.code [problems] [docker image]
 """
 
 from __future__ import annotations
