@@ -13,7 +13,7 @@ import os
 import tomllib
 from contextvars import ContextVar
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, Field, SecretStr, field_validator
@@ -121,6 +121,14 @@ class CodeSettings(BaseModel):
     output_bytes: int = Field(16 << 20, ge=1024, description="More stdout than this is OLE.")
     max_tests: int = Field(1000, ge=1, description="A label with more tests is an error.")
     max_response_chars: int = Field(200_000, ge=1000, description="Code is taken from this many trailing characters.")
+    backend: Literal["local", "docker", "compose"] = Field(
+        "local", description="Runner hosts: local namespaces (root), a Docker container pool, or compose replicas.")
+    recycle_after: int = Field(1000, ge=0, description="Restart a runner after this many jobs; 0 never.")
+    docker_image: str = Field("cascade-sandbox:latest", description="Image for the docker backend (sandbox/Dockerfile).")
+    docker_memory_mb: int = Field(2048, ge=64, description="Memory cgroup limit per sandbox container.")
+    docker_cpus: float = Field(1.0, gt=0, description="CPU limit per sandbox container.")
+    docker_pids: int = Field(256, ge=16, description="pids cgroup limit per sandbox container.")
+    socket_dir: str = Field("/run/sandbox", description="compose backend: directory holding the replicas' runner sockets.")
 
 
 class Settings(BaseSettings):
