@@ -13,7 +13,7 @@ import os
 import tomllib
 from contextvars import ContextVar
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, Field, SecretStr, field_validator
@@ -118,6 +118,18 @@ class CodeSettings(BaseModel):
     max_response_chars: int = Field(200_000, ge=1000, description="Code is taken from this many trailing characters.")
 
 
+class IFEvalSettings(BaseModel):
+    """Instruction following: killable check workers and the default mode."""
+
+    workers: int = Field(default_factory=_default_workers, ge=1)
+    item_timeout_s: float = Field(
+        5.0, gt=0, description="Wall-clock limit for all checks of one response; past it the verdict is timeout."
+    )
+    mode: Literal["strict", "loose"] = Field(
+        "strict", description="IFEval mode when a label names none (strict is R_IF; loose forgives wrappers)."
+    )
+
+
 class Settings(BaseSettings):
     """Everything the service reads at start-up."""
 
@@ -133,6 +145,7 @@ class Settings(BaseSettings):
     openrlhf: OpenRLHFSettings = Field(default_factory=OpenRLHFSettings)
     math: MathSettings = Field(default_factory=MathSettings)
     code: CodeSettings = Field(default_factory=CodeSettings)
+    ifeval: IFEvalSettings = Field(default_factory=IFEvalSettings)
 
     @classmethod
     def settings_customise_sources(
