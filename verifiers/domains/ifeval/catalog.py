@@ -50,5 +50,5 @@ def loose_variants(response: str) -> list[str]:
 def follow(predicates: Sequence[Predicate], response: str, mode: Mode) -> list[bool]:
     """One bool per instruction: is it followed in `mode`?"""
     variants = [response] if mode == "strict" else loose_variants(response)
-    variants = [v for v in variants if v.strip()]
+    variants = list(dict.fromkeys(v for v in variants if v.strip()))  # distinct, in the official order
     return [any(p(v) for v in variants) for p in predicates]

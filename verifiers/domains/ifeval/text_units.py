@@ -57,8 +57,13 @@ def word_tokens(text: str) -> list[str]:
     return [token for sentence in sentences(text) for token in _word_tokenizer.tokenize(sentence)]
 
 
+@functools.lru_cache(maxsize=1024)
 def detect_language(text: str) -> str | None:
-    """langdetect's language code for `text`, or None when it finds no features to judge."""
+    """langdetect's language code for `text`, or None when it finds no features to judge.
+
+    Detection is most of the CPU of a check (about 20 ms for a long response) and seeded, hence
+    a pure function of the text: loose mode and several language checks on one response reuse it.
+    """
     try:
         return str(langdetect.detect(text))
     except langdetect.LangDetectException:
