@@ -131,6 +131,18 @@ class CodeSettings(BaseModel):
     socket_dir: str = Field("/run/sandbox", description="compose backend: directory holding the replicas' runner sockets.")
 
 
+class IFEvalSettings(BaseModel):
+    """Instruction following: killable check workers and the default mode."""
+
+    workers: int = Field(default_factory=_default_workers, ge=1)
+    item_timeout_s: float = Field(
+        5.0, gt=0, description="Wall-clock limit for all checks of one response; past it the verdict is timeout."
+    )
+    mode: Literal["strict", "loose"] = Field(
+        "strict", description="IFEval mode when a label names none (strict is R_IF; loose forgives wrappers)."
+    )
+
+
 class Settings(BaseSettings):
     """Everything the service reads at start-up."""
 
@@ -146,6 +158,7 @@ class Settings(BaseSettings):
     openrlhf: OpenRLHFSettings = Field(default_factory=OpenRLHFSettings)
     math: MathSettings = Field(default_factory=MathSettings)
     code: CodeSettings = Field(default_factory=CodeSettings)
+    ifeval: IFEvalSettings = Field(default_factory=IFEvalSettings)
 
     @classmethod
     def settings_customise_sources(
