@@ -146,6 +146,10 @@ class SweJudgeSettings(BaseModel):
 class SweSettings(BaseModel):
     """Execution-free SWE reward: caps, syntax check, judge and what happens without one."""
 
+    workers: int = Field(default_factory=_default_workers, ge=1, description="Processes that parse and compare patches.")
+    item_timeout_s: float = Field(
+        10.0, gt=0, description="Parsing and s_lex of one sample, from execution start; past it: timeout, reward 0.",
+    )
     judge: SweJudgeSettings = Field(default_factory=SweJudgeSettings)
     fallback: Literal["lexical", "infra_error"] = Field(
         "lexical", description="No judge configured or the judge failed: reward s_lex, or a masked infra_error.",

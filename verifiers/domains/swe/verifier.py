@@ -1,7 +1,7 @@
 """The swe domain: r = 1 if s_lex = 1; 0 for a no-op; -1 if unparseable; else the judge's s_sem.
 
-Parsing and lexical similarity run in a thread (cydifflib on a capped input), the judge calls are
-concurrent HTTP requests. Without a judge, or when it fails, `swe.fallback` decides: the lexical
+Parsing, the syntax check and lexical similarity run in killable worker processes (cydifflib holds
+the GIL); the judge calls are concurrent HTTP requests from the API loop. Without a judge, or when it fails, `swe.fallback` decides: the lexical
 similarity as reward, or a masked `infra_error` so the trainer drops the sample.
 """
 
@@ -13,7 +13,8 @@ from typing import Any
 
 from verifiers.domains.swe.judge import Judge, JudgeFailure
 from verifiers.domains.swe.label import SweLabel
-from verifiers.domains.swe.shaping import Candidate, grade_lexically
+from verifiers.domains.swe.shaping import Candidate
+from verifiers.process_pool import KillablePool, TaskFailed, TaskTimeout, WorkerCrashed
 from verifiers.sample import Sample
 from verifiers.verdict import Status, Verdict
 from verifiers.verifier import Readiness, Verifier
@@ -27,23 +28,37 @@ class SweVerifier(Verifier[SweLabel]):
         super().__init__(ctx)
         self.settings = ctx.settings.swe
         self.judge = Judge(self.settings.judge) if self.settings.judge.url else None
+        self.pool = KillablePool(
+            "swe", "verifiers.domains.swe.worker:grade", workers=self.settings.workers,
+            timeout_s=self.settings.item_timeout_s, metrics=ctx.metrics,
+            init=("verifiers.domains.swe.worker:configure", (self.settings.model_dump_json(exclude={"judge"}),)),
+        )
 
     async def start(self) -> None:
+        await self.pool.start()
         if self.judge is not None:
             await self.judge.start()
 
     async def close(self) -> None:
+        await self.pool.close()
         if self.judge is not None:
             await self.judge.close()
 
     def readiness(self) -> Readiness:
-        return Readiness(True, {"judge": self.settings.judge.url or None, "fallback": self.settings.fallback})
+        alive = self.pool.alive
+        return Readiness(alive > 0, {"workers_alive": alive, "workers": self.pool.size, "queued": self.pool.queued,
+                                     "judge": self.settings.judge.url, "fallback": self.settings.fallback})
 
     async def verify_batch(self, samples: Sequence[Sample[SweLabel]]) -> list[Verdict]:
         return list(await asyncio.gather(*(self._verify(s) for s in samples)))
 
     async def _verify(self, sample: Sample[SweLabel]) -> Verdict:
-        graded = await asyncio.to_thread(grade_lexically, sample, self.settings)
+        try:
+            graded = await self.pool.run(sample.response, sample.prompt, sample.label)
+        except TaskTimeout as exc:
+            return Verdict.failed(Status.TIMEOUT, f"patch comparison: {exc}")
+        except (WorkerCrashed, TaskFailed) as exc:
+            return Verdict.failed(Status.INFRA_ERROR, f"swe worker failed: {exc}")
         if isinstance(graded, Verdict):
             return graded
         if self.judge is None:
