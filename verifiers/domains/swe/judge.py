@@ -43,7 +43,7 @@ class JudgeScore:
 def _digest(*parts: str) -> str:
     h = hashlib.sha256()
     for part in parts:
-        h.update(part.encode())
+        h.update(part.encode("utf-8", "surrogatepass"))
         h.update(b"\0")
     return h.hexdigest()
 
@@ -144,6 +144,7 @@ class Judge:
 
     def _body(self, issue: str, golden_patch: str, candidate_patch: str) -> dict[str, Any]:
         user = self.template.format(issue=issue, golden_patch=golden_patch, candidate_patch=candidate_patch)
+        user = user.encode("utf-8", "replace").decode()  # lone surrogates cannot be sent as UTF-8 JSON
         messages = [{"role": "user", "content": user}]
         if self.settings.system_prompt:
             messages.insert(0, {"role": "system", "content": self.settings.system_prompt})

@@ -15,31 +15,66 @@ accepted here and becomes a no-op (reward 0), where SWE-RL rejects it (-1).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 
 from verifiers.domains.swe.changes import FileChange, PatchError, content_diff, normalise_newlines
 
 MARKER = "<<<<<<< SEARCH"
-_BLOCK = re.compile(
-    r"^###[ \t]*(?P<path>[^\n]+?)[ \t]*\n(?:```[^\n]*\n)?<<<<<<< SEARCH[ \t]*\n"
-    r"(?P<search>.*?)^=======[ \t]*\n(?P<replace>.*?)^>>>>>>> REPLACE[ \t]*$",
-    re.MULTILINE | re.DOTALL,
-)
+_DIVIDER = "======="
+_END = ">>>>>>> REPLACE"
+
+
+def _blocks(text: str) -> list[tuple[str, str, str]]:
+    """(path, search, replace) per block, in order; one linear pass over the lines, so hostile
+    input (thousands of unterminated markers) costs no backtracking."""
+    lines = text.split("\n")
+    blocks: list[tuple[str, str, str]] = []
+    i = 0
+    while i < len(lines):
+        if lines[i].rstrip() != MARKER:
+            i += 1
+            continue
+        number = len(blocks) + 1
+        path = _path_before(lines, i)
+        if path is None:
+            raise PatchError(f"block {number}: no '### PATH' line before {MARKER}")
+        divider = _next(lines, i + 1, _DIVIDER)
+        end = _next(lines, divider + 1, _END) if divider is not None else None
+        if divider is None or end is None:
+            raise PatchError(f"block {number}: unterminated (needs {_DIVIDER} and {_END})")
+        blocks.append((path, _joined(lines[i + 1:divider]), _joined(lines[divider + 1:end])))
+        i = end + 1
+    return blocks
+
+
+def _path_before(lines: list[str], marker: int) -> str | None:
+    above = marker - 1
+    if above >= 0 and lines[above].startswith("```"):
+        above -= 1
+    if above >= 0 and lines[above].startswith("###"):
+        return lines[above][3:].strip() or None
+    return None
+
+
+def _next(lines: list[str], start: int, marker: str) -> int | None:
+    for j in range(start, len(lines)):
+        if lines[j].rstrip() == marker:
+            return j
+    return None
+
+
+def _joined(lines: list[str]) -> str:
+    return "".join(line + "\n" for line in lines)
 
 
 def parse_search_replace(text: str, contents: Mapping[str, str]) -> list[FileChange]:
     """One `FileChange` per edited file. Raises `PatchError` naming the block that fails."""
-    text = normalise_newlines(text)
-    blocks = list(_BLOCK.finditer(text))
+    blocks = _blocks(normalise_newlines(text))
     if not blocks:
-        raise PatchError("no SEARCH/REPLACE block found ('### PATH' then <<<<<<< SEARCH / ======= / >>>>>>> REPLACE)")
-    if text.count(MARKER) != len(blocks):
-        raise PatchError(f"{text.count(MARKER)} SEARCH markers but {len(blocks)} complete blocks")
+        raise PatchError(f"no SEARCH/REPLACE block found ('### PATH' then {MARKER} / {_DIVIDER} / {_END})")
     original: dict[str, str] = {}
     current: dict[str, str] = {}
-    for number, block in enumerate(blocks, 1):
-        path, search, replace = block["path"].strip(), block["search"], block["replace"]
+    for number, (path, search, replace) in enumerate(blocks, 1):
         if path not in current:
             if path in contents:
                 original[path] = current[path] = normalise_newlines(contents[path])

@@ -42,7 +42,8 @@ def _language(path: str) -> str | None:
 
 
 def _parses(parser: Parser, text: str) -> bool:
-    return not parser.parse(text.encode()).root_node.has_error
+    # surrogatepass: model output may carry lone surrogates (valid JSON, not valid UTF-8).
+    return not parser.parse(text.encode("utf-8", "surrogatepass")).root_node.has_error
 
 
 def check(changes: list[FileChange]) -> dict[str, str]:

@@ -24,12 +24,18 @@ def _strip_prefix(path: str) -> str:
 
 def parse_unified(text: str, contents: Mapping[str, str]) -> list[FileChange]:
     """One `FileChange` per file the diff names. Raises `PatchError` for unparseable input."""
+    text = normalise_newlines(text)
     try:
-        patch = PatchSet(normalise_newlines(text))
+        patch = PatchSet(text)
     except UnidiffParseError as exc:
         raise PatchError(f"malformed unified diff: {exc}") from None
     if len(patch) == 0:
         raise PatchError("no file diff found (expected '--- a/PATH', '+++ b/PATH' and '@@' hunks)")
+    # unidiff skips lines it does not understand, so a mangled '@@' header would silently drop its
+    # hunk (and its edits): every '@@' line must have become a hunk.
+    hunk_headers = sum(1 for line in text.splitlines() if line.startswith("@@"))
+    if hunk_headers != sum(len(patched) for patched in patch):
+        raise PatchError("malformed unified diff: an '@@' hunk header could not be parsed")
     state: dict[str, str | None] = {}
     original: dict[str, str | None] = {}
     headers: dict[str, str] = {}
