@@ -1,8 +1,9 @@
 """The swe domain: r = 1 if s_lex = 1; 0 for a no-op; -1 if unparseable; else the judge's s_sem.
 
 Parsing, the syntax check and lexical similarity run in killable worker processes (cydifflib holds
-the GIL); the judge calls are concurrent HTTP requests from the API loop. Without a judge, or when it fails, `swe.fallback` decides: the lexical
-similarity as reward, or a masked `infra_error` so the trainer drops the sample.
+the GIL); the judge calls are concurrent HTTP requests from the API loop. Without a judge, or when
+it fails, `swe.fallback` decides: the lexical similarity as reward, or a masked `infra_error` so
+the trainer drops the sample. A comparison that overruns `swe.item_timeout_s` is `timeout` (0).
 """
 
 from __future__ import annotations
