@@ -28,6 +28,7 @@ test: test-deps
 
 bench: test-deps
 	$(BIN)/python -m benchmarks.math
+	$(BIN)/python -m benchmarks.swe
 
 clean:
 	rm -rf $(VENV) .pytest_cache

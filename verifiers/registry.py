@@ -19,6 +19,7 @@ DOMAINS: dict[str, str] = {
     "math": "verifiers.domains.math.verifier:MathVerifier",
     "code": "verifiers.domains.code.verifier:CodeVerifier",
     "ifeval": "verifiers.domains.ifeval.verifier:IFEvalVerifier",
+    "swe": "verifiers.domains.swe.verifier:SweVerifier",
 }
 
 
