@@ -18,6 +18,7 @@ log = logging.getLogger(__name__)
 DOMAINS: dict[str, str] = {
     "math": "verifiers.domains.math.verifier:MathVerifier",
     "code": "verifiers.domains.code.verifier:CodeVerifier",
+    "rm": "verifiers.domains.rm.verifier:RMVerifier",
 }
 
 
