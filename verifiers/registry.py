@@ -20,6 +20,7 @@ DOMAINS: dict[str, str] = {
     "code": "verifiers.domains.code.verifier:CodeVerifier",
     "ifeval": "verifiers.domains.ifeval.verifier:IFEvalVerifier",
     "swe": "verifiers.domains.swe.verifier:SweVerifier",
+    "rm": "verifiers.domains.rm.verifier:RMVerifier",
 }
 
 

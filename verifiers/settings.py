@@ -190,6 +190,75 @@ class SweSettings(BaseModel):
     )
 
 
+class RMLocalSettings(BaseModel):
+    """The in-process Hugging Face backend (needs the `rm` extra: torch + transformers)."""
+
+    model_path: str | None = Field(
+        None, description="Local directory of the reward model (config, weights, tokenizer with a chat "
+        "template). None: the rm domain is served but not configured; its items are infra_error.",
+    )
+    head: Literal["auto", "classification", "causal_lm"] = Field(
+        "auto", description="classification: a `*ForSequenceClassification` / OpenRLHF `score` head; causal_lm: "
+        "the logit of `score_token_id` at the last position (nvidia/Qwen2.5-CascadeRL-RM-72B); auto: from "
+        "the config's `architectures`.",
+    )
+    score_token_id: int = Field(0, ge=0, description="causal_lm head: the vocabulary row read as the score.")
+    normalize: bool = Field(True, description="Apply (r - mean) / std when the model config carries `mean` and `std`.")
+    dtype: Literal["auto", "float32", "bfloat16", "float16"] = Field(
+        "auto", description="auto: the checkpoint's dtype on GPU, float32 on CPU."
+    )
+    device: str = Field("auto", description="`cpu`, `cuda`, `cuda:1`, ...; auto: cuda when available.")
+    attn_implementation: str | None = Field(None, description="e.g. `sdpa`, `eager`, `flash_attention_2`.")
+    max_length: int = Field(
+        4096, ge=8, description="Token budget per conversation. Longer ones keep their *last* max_length "
+        "tokens (the start of the prompt is dropped; the response and the scored position stay) and say "
+        "`truncated: true`.",
+    )
+    max_tokens_per_forward: int = Field(
+        32768, ge=1, description="Padded tokens (rows x longest row) per forward pass; a batch sorted by "
+        "length is cut into passes under this budget.",
+    )
+
+
+class RMVLLMSettings(BaseModel):
+    """A remote vLLM server run with the pooling runner (`vllm serve MODEL --runner pooling`)."""
+
+    url: str = Field("http://127.0.0.1:8001", description="Base URL of the vLLM server.")
+    model: str | None = Field(None, description="`model` field sent with each request (the served model name).")
+    endpoint: Literal["pooling", "classify"] = Field("pooling", description="`/pooling` or `/classify`.")
+    timeout_s: float = Field(30.0, gt=0, description="Per HTTP attempt.")
+    retries: int = Field(2, ge=0, description="Extra attempts after a connection error, timeout or 5xx.")
+    max_concurrency: int = Field(64, ge=1, description="Requests in flight to the server at once.")
+
+
+class RMSettings(BaseModel):
+    """Bradley-Terry reward model scoring (`rm` domain)."""
+
+    backend: Literal["local", "vllm"] = "local"
+    local: RMLocalSettings = Field(default_factory=RMLocalSettings)
+    vllm: RMVLLMSettings = Field(default_factory=RMVLLMSettings)
+    strip_thinking: bool = Field(True, description="Score only the text after the last `</think>`.")
+    max_batch_size: int = Field(64, ge=1, description="Samples gathered into one scoring call.")
+    max_wait_ms: float = Field(5.0, ge=0, description="How long the first sample waits for company.")
+
+
+class IfRmSettings(BaseModel):
+    """The combined reward r = R_IF + sigmoid(z(R_RM)) if R_IF = 1 else 0 (`if_rm` domain)."""
+
+    if_domain: str = Field("ifeval", description="Domain whose verdict is R_IF (`correct` means 1).")
+    rm_domain: str = Field("rm", description="Domain whose raw reward is R_RM.")
+    group_deadline_s: float = Field(
+        30.0, gt=0, description="How long a group waits, from its first sample, for group_size samples; "
+        "then it is normalised over what arrived. Keep it below engine.item_deadline_s.",
+    )
+    normalize_over: Literal["all", "passing"] = Field(
+        "all", description="z-normalise R_RM over every scored sample of the group, or only those with R_IF = 1."
+    )
+    std_epsilon: float = Field(1e-6, gt=0, description="A group whose RM std is below this gets z = 0.")
+    max_batch_size: int = Field(256, ge=1)
+    max_wait_ms: float = Field(10.0, ge=0)
+
+
 class Settings(BaseSettings):
     """Everything the service reads at start-up."""
 
@@ -207,6 +276,8 @@ class Settings(BaseSettings):
     code: CodeSettings = Field(default_factory=CodeSettings)
     ifeval: IFEvalSettings = Field(default_factory=IFEvalSettings)
     swe: SweSettings = Field(default_factory=SweSettings)
+    rm: RMSettings = Field(default_factory=RMSettings)
+    if_rm: IfRmSettings = Field(default_factory=IfRmSettings)
 
     @classmethod
     def settings_customise_sources(

@@ -1,0 +1,102 @@
+"""The local transformers backend on tiny models built here: head conventions, padding, truncation."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+from transformers import AutoModelForCausalLM, AutoModelForSequenceClassification
+
+from tests.tiny_rm import build_tiny_rm
+from verifiers.domains.rm.backend import BackendError
+from verifiers.domains.rm.local import LocalRewardModel, resolve_head
+from verifiers.settings import RMLocalSettings
+
+CONVERSATIONS = [
+    [{"role": "user", "content": "Say hi" + " please" * k}, {"role": "assistant", "content": "Hi! " * (k + 1)}]
+    for k in range(6)
+]
+
+
+def loaded(path: Path, **settings: object) -> LocalRewardModel:
+    model = LocalRewardModel(RMLocalSettings(model_path=str(path), **settings))
+    model.load()
+    return model
+
+
+def hf_reference(model: LocalRewardModel, path: Path, head: str) -> list[float]:
+    """Each conversation alone through the plain HF model, read the way the model card says."""
+    out = []
+    for conversation in CONVERSATIONS:
+        ids = torch.tensor([model.encode(conversation)[0]])
+        if head == "causal_lm":
+            out.append(AutoModelForCausalLM.from_pretrained(path).eval()(input_ids=ids).logits[0, -1, 0].item())
+        else:
+            out.append(AutoModelForSequenceClassification.from_pretrained(path).eval()(input_ids=ids).logits[0, 0].item())
+    return out
+
+
+@pytest.mark.parametrize("head", ["classification", "causal_lm"])
+def test_scores_follow_the_head_convention_batched_or_not(tmp_path: Path, head: str) -> None:
+    path = build_tiny_rm(tmp_path / head, head)
+    model = loaded(path)
+    batched = [s.reward for s in model.score_sync(CONVERSATIONS)]
+    alone = [model.score_sync([c])[0].reward for c in CONVERSATIONS]
+    assert batched == pytest.approx(alone, abs=1e-5)
+    assert batched == pytest.approx(hf_reference(model, path, head), abs=1e-5)
+    assert len(set(round(r, 6) for r in batched)) == len(batched)  # a real model, not a constant
+
+
+def test_chat_template_ends_like_the_model_card(tmp_path: Path) -> None:
+    model = loaded(build_tiny_rm(tmp_path / "m", "causal_lm"))
+    ids, truncated = model.encode(CONVERSATIONS[0])
+    text = model._tokenizer.decode(ids)
+    assert not truncated
+    assert text.startswith("<|im_start|>user\nSay hi")
+    assert text.endswith("<|im_start|>assistant\nHi! <|im_end|>\n")
+
+
+def test_config_mean_and_std_normalise_the_classification_score(tmp_path: Path) -> None:
+    plain = loaded(build_tiny_rm(tmp_path / "plain", seed=3))
+    normed = loaded(build_tiny_rm(tmp_path / "normed", seed=3, mean=0.5, std=2.0))
+    raw = [s.reward for s in plain.score_sync(CONVERSATIONS)]
+    assert [s.reward for s in normed.score_sync(CONVERSATIONS)] == pytest.approx([(r - 0.5) / 2.0 for r in raw], abs=1e-6)
+    off = loaded(tmp_path / "normed", normalize=False)
+    assert [s.reward for s in off.score_sync(CONVERSATIONS)] == pytest.approx(raw, abs=1e-6)
+
+
+def test_long_input_keeps_its_last_tokens_and_says_so(tmp_path: Path) -> None:
+    path = build_tiny_rm(tmp_path / "m")
+    long_conversation = [{"role": "user", "content": "word " * 300}, {"role": "assistant", "content": "Fine."}]
+    full = loaded(path)
+    ids, _ = full.encode(long_conversation)
+    short = loaded(path, max_length=64)
+    scored = short.score_sync([long_conversation, CONVERSATIONS[0]])
+    assert (scored[0].tokens, scored[0].truncated) == (64, True)
+    assert scored[1].truncated is False
+    assert scored[0].reward == pytest.approx(full.forward_ids([ids[-64:]])[0], abs=1e-6)
+    assert scored[0].reward != pytest.approx(full.forward_ids([ids])[0], abs=1e-6)
+
+
+def test_token_budget_splits_passes_without_changing_scores(tmp_path: Path) -> None:
+    path = build_tiny_rm(tmp_path / "m")
+    one_pass = [s.reward for s in loaded(path).score_sync(CONVERSATIONS)]
+    many_passes = [s.reward for s in loaded(path, max_tokens_per_forward=40).score_sync(CONVERSATIONS)]
+    assert many_passes == pytest.approx(one_pass, abs=1e-5)
+
+
+def test_head_is_read_from_the_architecture_or_must_be_named() -> None:
+    assert resolve_head("auto", ["Qwen2ForCausalLM"]) == "causal_lm"
+    assert resolve_head("auto", ["LlamaForSequenceClassification"]) == "classification"
+    assert resolve_head("causal_lm", ["LlamaForSequenceClassification"]) == "causal_lm"
+    with pytest.raises(BackendError, match="rm.local.head"):
+        resolve_head("auto", ["BertModel"])
+
+
+async def test_missing_checkpoint_is_a_backend_error_naming_the_path(tmp_path: Path) -> None:
+    model = LocalRewardModel(RMLocalSettings(model_path=str(tmp_path / "nowhere")))
+    with pytest.raises(BackendError, match="nowhere"):
+        await model.start()
+    ready, detail = model.readiness()
+    assert not ready and "nowhere" in detail["error"]

@@ -1,0 +1,1 @@
+"""Bradley-Terry reward model scoring: local transformers or remote vLLM backends."""

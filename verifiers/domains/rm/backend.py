@@ -1,0 +1,41 @@
+"""What every reward-model backend offers the `rm` verifier.
+
+A backend turns conversations (chat messages ending with the assistant turn to score) into raw
+Bradley-Terry scores. It raises `BackendError` when *it* fails (model missing, server down): the
+verifier turns that into a masked `infra_error`, never a silent zero.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+Conversation = list[dict[str, str]]
+
+
+class BackendError(RuntimeError):
+    """The backend could not score (not a property of the sample)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Scored:
+    """One raw score; `tokens` and `truncated` when the backend tokenised the input itself."""
+
+    reward: float
+    tokens: int | None = None
+    truncated: bool = False
+
+
+class RewardBackend(Protocol):
+    name: str
+
+    async def start(self) -> None: ...
+
+    async def close(self) -> None: ...
+
+    def readiness(self) -> tuple[bool, dict[str, Any]]: ...
+
+    async def score(self, conversations: Sequence[Conversation]) -> list[Scored]:
+        """One score per conversation, same order; raises BackendError."""
+        ...

@@ -1,0 +1,171 @@
+"""The in-process Hugging Face reward model (torch + transformers, CPU or GPU).
+
+Two head conventions, one forward path: the base transformer runs once, the hidden state of each
+row's last real token is read (right padding, so a padded row computes exactly what it would
+alone), and the head maps it to a scalar:
+
+- `classification`: a `*ForSequenceClassification` checkpoint or an OpenRLHF reward model (a
+  `score` Linear(hidden, 1), named by `config.value_head_prefix`); `config.mean`/`config.std`
+  normalise the score when present, as OpenRLHF does.
+- `causal_lm`: the convention of nvidia/Qwen2.5-CascadeRL-RM-72B, `logits[-1, token 0]`; only that
+  row of `lm_head` is applied, so no vocabulary-sized logits are computed.
+
+Conversations are chat-templated without a generation prompt. A batch is sorted by length and cut
+into forward passes under a padded-token budget; passes run one at a time in a worker thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import torch
+from transformers import AutoConfig, AutoModelForCausalLM, AutoModelForSequenceClassification, AutoTokenizer
+
+from verifiers.domains.rm.backend import BackendError, Conversation, Scored
+from verifiers.settings import RMLocalSettings
+
+_DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
+
+
+def resolve_head(configured: str, architectures: Sequence[str] | None) -> str:
+    """`classification` or `causal_lm`; `auto` decides from the checkpoint's architecture name."""
+    if configured != "auto":
+        return configured
+    names = list(architectures or [])
+    if any(n.endswith("ForCausalLM") for n in names):
+        return "causal_lm"
+    if any(n.endswith("ForSequenceClassification") for n in names):
+        return "classification"
+    raise BackendError(
+        f"cannot tell the reward head from architectures={names}: set rm.local.head to "
+        "'classification' or 'causal_lm'"
+    )
+
+
+class LocalRewardModel:
+    name = "local"
+
+    def __init__(self, settings: RMLocalSettings) -> None:
+        if not settings.model_path:
+            raise BackendError("rm.local.model_path is not set")
+        self.settings = settings
+        self._lock = asyncio.Lock()
+        self._model: Any = None
+        self._tokenizer: Any = None
+        self._head: str | None = None
+        self._device: torch.device | None = None
+        self._norm: tuple[float, float] | None = None
+        self._error: str | None = None
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        try:
+            await asyncio.to_thread(self.load)
+        except Exception as exc:  # a bad checkpoint must not stop the other domains
+            self._error = f"loading {self.settings.model_path}: {type(exc).__name__}: {exc}"
+            raise BackendError(self._error) from exc
+
+    async def close(self) -> None:
+        self._model = None
+
+    def readiness(self) -> tuple[bool, dict[str, Any]]:
+        detail: dict[str, Any] = {"model": self.settings.model_path, "head": self._head,
+                                  "device": str(self._device) if self._device else None}
+        if self._error:
+            detail["error"] = self._error
+        return self._model is not None, detail
+
+    def load(self) -> None:
+        s = self.settings
+        config = AutoConfig.from_pretrained(s.model_path)
+        self._head = resolve_head(s.head, getattr(config, "architectures", None))
+        self._device = torch.device(s.device if s.device != "auto" else ("cuda" if torch.cuda.is_available() else "cpu"))
+        dtype: Any = _DTYPES.get(s.dtype)
+        if dtype is None:  # auto: the checkpoint's own dtype only where it runs fast
+            dtype = "auto" if self._device.type == "cuda" else torch.float32
+        kwargs: dict[str, Any] = {"dtype": dtype}
+        if s.attn_implementation:
+            kwargs["attn_implementation"] = s.attn_implementation
+        cls = AutoModelForCausalLM if self._head == "causal_lm" else AutoModelForSequenceClassification
+        if self._head == "classification":
+            kwargs["num_labels"] = 1
+        model = cls.from_pretrained(s.model_path, **kwargs).to(self._device).eval()
+        tokenizer = AutoTokenizer.from_pretrained(s.model_path)
+        if not tokenizer.chat_template:
+            raise BackendError(f"{s.model_path}: the tokenizer has no chat template")
+        mean, std = getattr(config, "mean", None), getattr(config, "std", None)
+        self._norm = (float(mean), float(std)) if s.normalize and mean is not None and std is not None else None
+        self._tokenizer, self._model = tokenizer, model
+
+    # -- scoring -----------------------------------------------------------------------------
+
+    async def score(self, conversations: Sequence[Conversation]) -> list[Scored]:
+        if self._model is None:
+            raise BackendError(self._error or "the local reward model is not loaded")
+        async with self._lock:  # one forward at a time: torch already uses every core
+            return await asyncio.to_thread(self.score_sync, conversations)
+
+    def encode(self, conversation: Conversation) -> tuple[list[int], bool]:
+        """Token ids of the templated conversation, left-truncated to max_length; and whether cut."""
+        text = self._tokenizer.apply_chat_template(conversation, tokenize=False, add_generation_prompt=False)
+        ids: list[int] = self._tokenizer(text, add_special_tokens=False)["input_ids"]
+        limit = self.settings.max_length
+        return (ids[-limit:], True) if len(ids) > limit else (ids, False)
+
+    def score_sync(self, conversations: Sequence[Conversation]) -> list[Scored]:
+        encoded = [self.encode(c) for c in conversations]
+        rewards = self.forward_ids([ids for ids, _ in encoded])
+        return [Scored(r, len(ids), cut) for r, (ids, cut) in zip(rewards, encoded)]
+
+    def forward_ids(self, rows: Sequence[list[int]]) -> list[float]:
+        """Raw scores of token-id rows, sorted by length into passes under the token budget."""
+        order = sorted(range(len(rows)), key=lambda i: len(rows[i]))
+        out = [math.nan] * len(rows)
+        budget = self.settings.max_tokens_per_forward
+        chunk: list[int] = []
+        for i in order:
+            # sorted ascending, so the row being added is the longest of the chunk
+            if chunk and (len(chunk) + 1) * len(rows[i]) > budget:
+                self._run(rows, chunk, out)
+                chunk = []
+            chunk.append(i)
+        if chunk:
+            self._run(rows, chunk, out)
+        return out
+
+    @torch.inference_mode()
+    def _run(self, rows: Sequence[list[int]], chunk: list[int], out: list[float]) -> None:
+        width = max(len(rows[i]) for i in chunk)
+        if width == 0:
+            raise BackendError("empty input after templating")
+        pad = self._tokenizer.pad_token_id if self._tokenizer.pad_token_id is not None else 0
+        ids = torch.full((len(chunk), width), pad, dtype=torch.long)
+        mask = torch.zeros((len(chunk), width), dtype=torch.long)
+        for r, i in enumerate(chunk):
+            ids[r, : len(rows[i])] = torch.tensor(rows[i], dtype=torch.long)
+            mask[r, : len(rows[i])] = 1
+        ids, mask = ids.to(self._device), mask.to(self._device)
+        hidden = self._model.base_model(input_ids=ids, attention_mask=mask).last_hidden_state
+        last = hidden[torch.arange(len(chunk), device=hidden.device), mask.sum(dim=1) - 1]
+        scores = self._apply_head(last).float().cpu().tolist()
+        for i, value in zip(chunk, scores):
+            out[i] = value
+
+    def _apply_head(self, last_hidden: torch.Tensor) -> torch.Tensor:
+        if self._head == "causal_lm":
+            lm_head = self._model.get_output_embeddings()
+            row = self.settings.score_token_id
+            scores = last_hidden @ lm_head.weight[row]
+            if getattr(lm_head, "bias", None) is not None:
+                scores = scores + lm_head.bias[row]
+            return scores
+        head = getattr(self._model, getattr(self._model.config, "value_head_prefix", None) or "score")
+        scores = head(last_hidden)[:, 0]
+        if self._norm is not None:
+            mean, std = self._norm
+            scores = (scores - mean) / std
+        return scores
