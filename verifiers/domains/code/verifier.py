@@ -12,15 +12,19 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sandbox.backends.base import HostFailure
 from sandbox.backends.local import DEFAULT_PYTHON, LocalPool
 from verifiers.domains.code.label import CodeLabel, runner_tests
 from verifiers.sample import Sample
+from verifiers.settings import CodeSettings
 from verifiers.text import final_answer
 from verifiers.verdict import Status, Verdict
 from verifiers.verifier import Readiness, Verifier
+
+if TYPE_CHECKING:
+    from verifiers.ray.pool import RaySandboxPool
 
 _FENCE = re.compile(r"```[ \t]*([A-Za-z0-9_+#-]*)[^\n]*\n(.*?)```", re.DOTALL)
 _CPP_TAGS = {"cpp", "c++", "cc", "cxx"}
@@ -35,6 +39,15 @@ def last_code_block(text: str) -> tuple[str | None, str] | None:
     return (tag.lower() or None), code
 
 
+def runner_pool(settings: CodeSettings, *, index: int = 0) -> LocalPool:
+    """The sandbox runners of one machine (the service's own, or one Ray actor's).
+
+    Pool `index` of a cluster gets its own block of sandbox uids, so two pools that share a machine
+    (a test cluster, two actors per node) never kill each other's test processes."""
+    base_uid = settings.base_uid + index * settings.runners
+    return LocalPool(settings.runners, base_uid, settings.python or DEFAULT_PYTHON)
+
+
 class CodeVerifier(Verifier[CodeLabel]):
     domain = "code"
     label_model = CodeLabel
@@ -42,8 +55,14 @@ class CodeVerifier(Verifier[CodeLabel]):
     def __init__(self, ctx: Any) -> None:
         super().__init__(ctx)
         self.settings = ctx.settings.code
-        self.pool = LocalPool(self.settings.runners, self.settings.base_uid,
-                              self.settings.python or DEFAULT_PYTHON)
+        self.pool: LocalPool | RaySandboxPool
+        if ctx.settings.ray.address:
+            from verifiers.ray.pool import RaySandboxPool  # ray is an optional extra
+
+            self.pool = RaySandboxPool("code", f"{__name__}:runner_pool", (self.settings,),
+                                       settings=ctx.settings.ray, lost=HostFailure)
+        else:
+            self.pool = runner_pool(self.settings)
 
     async def start(self) -> None:
         await self.pool.start()
