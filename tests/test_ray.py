@@ -14,9 +14,8 @@ from typing import Any
 import httpx
 import pytest
 import ray
-from ray.cluster_utils import Cluster
 
-from tests.conftest import running_server, wait_until_ready
+from tests.conftest import local_ray_cluster, running_server, wait_until_ready
 
 pytestmark = pytest.mark.slow
 
@@ -28,15 +27,12 @@ RUNNERS = 2
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[str]:
     """A head and one more node, each a separate raylet with one CPU, on this machine."""
-    c = Cluster(initialize_head=True, head_node_args={"num_cpus": 1, "include_dashboard": False})
-    c.add_node(num_cpus=1)
-    c.wait_for_nodes()
-    try:
-        yield c.address
-    finally:
-        if ray.is_initialized():
-            ray.shutdown()
-        c.shutdown()
+    with local_ray_cluster(nodes=2) as address:
+        try:
+            yield address
+        finally:
+            if ray.is_initialized():
+                ray.shutdown()
 
 
 @pytest.fixture(scope="module")

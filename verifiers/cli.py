@@ -57,6 +57,7 @@ def serve_command(settings: Settings) -> int:
         create_app(settings),
         host=settings.server.host,
         port=settings.server.port,
+        backlog=settings.server.backlog,
         log_level=settings.server.log_level,
         access_log=False,  # thousands of requests per second; /metrics has the counts
         timeout_graceful_shutdown=settings.server.shutdown_grace_s,

@@ -35,6 +35,10 @@ class ServerSettings(BaseModel):
         "or `?token=TOKEN` (OpenRLHF's client sends no headers, so the URL form exists for it).",
     )
     max_body_bytes: int = Field(64 * 1024 * 1024, ge=1024, description="Larger bodies get 413.")
+    backlog: int = Field(
+        4096, ge=1, description="Pending-connection queue: the end of a rollout opens thousands of connections at once "
+        "(the kernel also caps it at net.core.somaxconn).",
+    )
     log_level: str = "info"
     shutdown_grace_s: float = Field(
         30.0, ge=0, description="On SIGTERM/SIGINT: stop accepting, let in-flight requests finish for up to "
