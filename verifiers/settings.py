@@ -35,6 +35,10 @@ class ServerSettings(BaseModel):
         "or `?token=TOKEN` (OpenRLHF's client sends no headers, so the URL form exists for it).",
     )
     max_body_bytes: int = Field(64 * 1024 * 1024, ge=1024, description="Larger bodies get 413.")
+    backlog: int = Field(
+        4096, ge=1, description="Pending-connection queue: the end of a rollout opens thousands of connections at once "
+        "(the kernel also caps it at net.core.somaxconn).",
+    )
     log_level: str = "info"
     shutdown_grace_s: float = Field(
         30.0, ge=0, description="On SIGTERM/SIGINT: stop accepting, let in-flight requests finish for up to "
@@ -259,6 +263,29 @@ class IfRmSettings(BaseModel):
     max_wait_ms: float = Field(10.0, ge=0)
 
 
+class RaySettings(BaseModel):
+    """Scale-out: run the math workers and sandbox runners as actors on an existing Ray cluster."""
+
+    address: str | None = Field(
+        None, description="Ray cluster to join (`HOST:PORT` of its GCS, or `auto`); None runs every pool in "
+        "this process's machine. `verifiers serve --ray ADDRESS` sets it.",
+    )
+    namespace: str = Field("cascade-verifiers", description="Ray namespace of the actors.")
+    actors_per_node: int = Field(
+        1, ge=1, description="Actors per pool per CPU node; each runs math.workers workers or code.runners runners.",
+    )
+    actor_num_cpus: float = Field(
+        0.0, ge=0, description="CPUs each actor reserves in Ray's accounting (0: none, the workers share the node).",
+    )
+    cpu_nodes_only: bool = Field(True, description="Place actors only on nodes without GPUs (all nodes if none).")
+    ship_code: bool = Field(
+        True, description="Upload this package to the cluster (Ray py_modules); the nodes need only its dependencies.",
+    )
+    log_to_driver: bool = Field(False, description="Stream the actors' logs into this process's log.")
+    close_timeout_s: float = Field(30.0, gt=0, description="How long an actor may take to stop its pool on shutdown.")
+    restart_backoff_s: float = Field(2.0, gt=0, description="Pause between attempts to replace a lost actor.")
+
+
 class Settings(BaseSettings):
     """Everything the service reads at start-up."""
 
@@ -278,6 +305,7 @@ class Settings(BaseSettings):
     swe: SweSettings = Field(default_factory=SweSettings)
     rm: RMSettings = Field(default_factory=RMSettings)
     if_rm: IfRmSettings = Field(default_factory=IfRmSettings)
+    ray: RaySettings = Field(default_factory=RaySettings)
 
     @classmethod
     def settings_customise_sources(

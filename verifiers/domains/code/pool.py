@@ -11,7 +11,11 @@ if TYPE_CHECKING:
     from verifiers.settings import CodeSettings
 
 
-def build_pool(s: CodeSettings) -> RunnerPool:
+def build_pool(s: CodeSettings, *, index: int = 0) -> RunnerPool:
+    """The sandbox runners of one machine (the service's own, or one Ray actor's).
+
+    Local pool `index` of a cluster gets its own block of sandbox uids, so two pools that share a
+    machine (a test cluster, two actors per node) never kill each other's test processes."""
     if s.backend == "docker":
         from sandbox.backends.docker import ContainerSpec, DockerPool  # needs the docker SDK
 
@@ -22,4 +26,4 @@ def build_pool(s: CodeSettings) -> RunnerPool:
         from sandbox.backends.compose import compose_pool
 
         return compose_pool(s.runners, s.socket_dir)  # replicas are compose's to restart, not ours
-    return local_pool(s.runners, s.base_uid, s.python or DEFAULT_PYTHON, s.recycle_after)
+    return local_pool(s.runners, s.base_uid + index * s.runners, s.python or DEFAULT_PYTHON, s.recycle_after)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sandbox.backends.base import HostFailure
 from verifiers.domains.code.label import CodeLabel, runner_tests
@@ -21,6 +21,10 @@ from verifiers.sample import Sample
 from verifiers.text import final_answer
 from verifiers.verdict import Status, Verdict
 from verifiers.verifier import Readiness, Verifier
+
+if TYPE_CHECKING:
+    from sandbox.backends.pool import RunnerPool
+    from verifiers.ray.pool import RaySandboxPool
 
 _FENCE = re.compile(r"```[ \t]*([A-Za-z0-9_+#-]*)[^\n]*\n(.*?)```", re.DOTALL)
 _CPP_TAGS = {"cpp", "c++", "cc", "cxx"}
@@ -42,7 +46,14 @@ class CodeVerifier(Verifier[CodeLabel]):
     def __init__(self, ctx: Any) -> None:
         super().__init__(ctx)
         self.settings = ctx.settings.code
-        self.pool = build_pool(self.settings)
+        self.pool: RunnerPool | RaySandboxPool
+        if ctx.settings.ray.address:
+            from verifiers.ray.pool import RaySandboxPool  # ray is an optional extra
+
+            self.pool = RaySandboxPool("code", "verifiers.domains.code.pool:build_pool", (self.settings,),
+                                       settings=ctx.settings.ray, lost=HostFailure)
+        else:
+            self.pool = build_pool(self.settings)
 
     async def start(self) -> None:
         await self.pool.start()
