@@ -12,6 +12,9 @@ from tests.swe_fixtures import instance, label, search_replace
 DJANGO = "django__django-11099"
 GOLD = instance(DJANGO)["golden_patch"]
 PARTIAL = GOLD[: GOLD.index("@@ -17,7")]  # fixes only the ASCII validator
+AGENTLESS_PROMPT = ("We are currently solving the following issue within our repository.\n--- BEGIN ISSUE ---\n"
+                    "UsernameValidator allows trailing newline in usernames\n--- END ISSUE ---\n"
+                    "Below are some code segments...\n<think>\n")
 NO_OP = search_replace("django/contrib/auth/validators.py", "    flags = 0\n", "    flags = 0\n")
 
 
@@ -49,15 +52,18 @@ async def test_judge_scores_partial_patches_and_failures_are_masked(judge_fails:
                "VERIFIERS_SWE__JUDGE__RETRIES": "1", "VERIFIERS_SWE__FALLBACK": "infra_error"}
         with running_server(env=env) as url:
             async with httpx.AsyncClient(timeout=60) as client:
-                reply = await client.post(f"{url}/score", json={"items": [item(PARTIAL), item(GOLD), item(NO_OP)]})
-    partial, gold, no_op = reply.json()["results"]
+                from_prompt = {**item(PARTIAL, issue=None), "prompt": AGENTLESS_PROMPT}
+                reply = await client.post(f"{url}/score", json={"items": [item(PARTIAL), item(GOLD), item(NO_OP), from_prompt]})
+    partial, gold, no_op, _ = reply.json()["results"]
     assert (gold["reward"], no_op["reward"]) == (1.0, 0.0)
     if judge_fails:
         assert partial["status"] == "infra_error" and partial["mask"] is True
-        assert "judge failed" in partial["details"]["reason"] and len(judge.requests) == 2
+        assert "judge failed" in partial["details"]["reason"] and len(judge.requests) == 4  # 2 items x 2 attempts
     else:
         assert partial["status"] == "incorrect" and partial["reward"] == pytest.approx(0.3)
         assert partial["details"]["s_sem"] == pytest.approx(0.3) and partial["details"]["s_lex"] < 1
-        [request] = judge.requests  # the gold and the no-op never reach the judge
-        assert "Enter a valid username" in request["messages"][-1]["content"]
-        assert "UsernameValidator allows trailing newline" in request["messages"][-1]["content"]
+        prompts = sorted(r["messages"][-1]["content"] for r in judge.requests)  # gold, no-op never reach it
+        assert len(prompts) == 2 and all("Enter a valid username" in p for p in prompts)
+        assert all("UsernameValidator allows trailing newline" in p for p in prompts)
+        # the item without `issue` shows the issue block of its Agentless prompt
+        assert sum("<issue>\nUsernameValidator allows trailing newline in usernames\n</issue>" in p for p in prompts) == 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import random
 from typing import Any
 
 import pytest
@@ -201,3 +202,12 @@ def test_lexical_ratio_is_bit_identical_to_difflib() -> None:
     for a in diffs:
         for b in diffs:
             assert ratio(a, b) == difflib.SequenceMatcher(None, a, b, autojunk=False).ratio()
+
+
+def test_lexical_ratio_matches_difflib_on_random_text() -> None:
+    rng = random.Random(7)
+    for _ in range(300):
+        alphabet = rng.choice(["ab", "abc\n", "+- x=1\n", "".join(map(chr, range(32, 127)))])
+        a = "".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 400)))
+        b = "".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 400)))
+        assert ratio(a, b) == difflib.SequenceMatcher(None, a, b, autojunk=False).ratio()

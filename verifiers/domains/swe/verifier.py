@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from verifiers.domains.swe.judge import Judge, JudgeFailure
+from verifiers.domains.swe.judge_prompt import issue_text
 from verifiers.domains.swe.label import SweLabel
 from verifiers.domains.swe.shaping import Candidate
 from verifiers.process_pool import KillablePool, TaskFailed, TaskTimeout, WorkerCrashed
@@ -64,7 +65,7 @@ class SweVerifier(Verifier[SweLabel]):
             return graded
         if self.judge is None:
             return self._fallback(graded, "no judge configured (swe.judge.url)")
-        issue = (sample.label.issue or "")[: self.settings.max_issue_chars]
+        issue = issue_text(sample.label.issue, sample.prompt, self.settings.max_issue_chars)
         try:
             judged = await self.judge.score(issue, graded.golden_patch, graded.candidate_patch)
         except JudgeFailure as exc:
