@@ -129,3 +129,15 @@ def test_hostile_responses_get_verdicts(url: str) -> None:
     assert results[3]["status"] == "incorrect"
     (after,) = score(url, [item("fine", ["punctuation:no_comma"], [None])])
     assert after["status"] == "correct"  # the killed worker was replaced
+
+
+def test_openrlhf_get_reward_with_an_nvidia_label(url: str) -> None:
+    prompt = "<|im_start|>user\nAnswer without commas, in two paragraphs.<|im_end|>\n<|im_start|>assistant\n"
+    label = {"domain": "ifeval", "instruction_id_list": ["punctuation:no_comma", "paragraphs:paragraphs2"],
+             "kwargs": [{"N": None, "num_words": None}, {"N": None, "num_words": None}]}
+    responses = ["First part.\n\nSecond part.<|im_end|>", "First, part.\n\nSecond part.<|im_end|>",
+                 "<think>one, two\n\nthree</think>First part.\n\nSecond part.<|im_end|>"]
+    reply = httpx.post(f"{url}/get_reward", timeout=60, json={
+        "query": [prompt + r for r in responses], "prompts": [prompt] * 3, "labels": [json.dumps(label)] * 3})
+    assert reply.status_code == 200, reply.text
+    assert reply.json()["rewards"] == [1.0, 0.0, 1.0]
