@@ -141,3 +141,17 @@ def test_openrlhf_get_reward_with_an_nvidia_label(url: str) -> None:
         "query": [prompt + r for r in responses], "prompts": [prompt] * 3, "labels": [json.dumps(label)] * 3})
     assert reply.status_code == 200, reply.text
     assert reply.json()["rewards"] == [1.0, 0.0, 1.0]
+
+
+def test_language_verdicts_are_the_same_on_every_worker(url: str) -> None:
+    # Short mixed-language texts are where unseeded langdetect flips between calls.
+    texts = ["Ciao amigo, bonjour", "Das ist gut, no?", "ok merci gracias", "Hola mundo hello"]
+    items = [item(t, ["language:response_language"], [{"language": lang}])
+             for t in texts for lang in ("en", "es", "fr", "de", "it") for _ in range(6)]
+    results = score(url, items)
+    by_item: dict[tuple[str, str], set[str]] = {}
+    for it, result in zip(items, results):
+        key = (it["response"], it["label"]["kwargs"][0]["language"])
+        by_item.setdefault(key, set()).add(result["status"])
+    assert all(len(statuses) == 1 for statuses in by_item.values()), by_item
+    assert {s for statuses in by_item.values() for s in statuses} == {"correct", "incorrect"}

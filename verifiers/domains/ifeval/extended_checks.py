@@ -12,7 +12,7 @@ import re
 
 from verifiers.domains.ifeval import text_units
 from verifiers.domains.ifeval.args import Arg, integer, pattern, relation, text
-from verifiers.domains.ifeval.ifeval_checks import compare, letter_frequency
+from verifiers.domains.ifeval.ifeval_checks import compare, divider_paragraphs, letter_frequency, paragraph_count
 from verifiers.domains.ifeval.spec import REGISTRY, instruction
 
 IFEVALG = "open-instruct IFEvalG"
@@ -107,25 +107,14 @@ def exclude_word_harder(value: str, keyword: str, instruction: str | None) -> bo
     return f" {keyword} " not in value
 
 
-def _two_blocks(blocks: list[str]) -> bool:
-    count = len(blocks)
-    for index, block in enumerate(blocks):
-        if not block.strip():
-            if index in (0, len(blocks) - 1):
-                count -= 1
-            else:
-                return False
-    return count == 2
-
-
 @instruction("paragraphs:paragraphs", source=IFEVALG)
 def paragraphs(value: str) -> bool:
-    return _two_blocks(re.split(r"\s?\*\*\*\s?", value))
+    return paragraph_count(divider_paragraphs(value)) == 2
 
 
 @instruction("paragraphs:paragraphs2", source=IFEVALG)
 def paragraphs2(value: str) -> bool:
-    return _two_blocks(value.split("\n\n"))
+    return paragraph_count(value.split("\n\n")) == 2
 
 
 @instruction("first_word:first_word_sent", Arg("first_word", _word_or_first), source=IFEVALG)
@@ -187,20 +176,15 @@ instruction("letters:letter_counting2", *REGISTRY["keywords:letter_frequency"].s
 @instruction("count:counting_composition", Arg("n_sent", integer(minimum=1)), Arg("n_words", integer(minimum=1)),
              source=IFEVALG)
 def counting_composition(value: str, n_sent: int, n_words: int) -> bool:
-    blocks = re.split(r"\s?\*\*\*\s?", value)
-    count = len(blocks)
-    for index, block in enumerate(blocks):
-        if not block.strip():
-            if index in (0, len(blocks) - 1):
-                count -= 1
-            else:
-                return False
+    blocks = divider_paragraphs(value)
+    if paragraph_count(blocks) != 3:
+        return False
+    # Every block is checked, blank edge blocks included (they have no sentences, so they fail).
+    for block in blocks:
         sentences = text_units.rule_sentences(block)
-        if len(sentences) != n_sent:
+        if len(sentences) != n_sent or any(len(text_units.word_tokens(s)) != n_words for s in sentences):
             return False
-        if any(len(text_units.word_tokens(s)) != n_words for s in sentences):
-            return False
-    return count == 3
+    return True
 
 
 @instruction("count:count_unique", source=IFEVALG)
