@@ -104,6 +104,18 @@ def test_nulls_in_kwargs_mean_absent(url: str) -> None:
     assert result["status"] == "correct"
 
 
+def test_open_instruct_spelling_and_absent_kwargs(url: str) -> None:
+    open_instruct = {"domain": "ifeval", "response": "no commas",
+                     "label": {"instruction_id": ["punctuation:no_comma"], "kwargs": [None]}}
+    no_kwargs = {"domain": "ifeval", "response": "<<Title>> body",
+                 "label": {"instruction_id_list": ["detectable_format:title", "punctuation:no_comma"]}}
+    needs_kwargs = {"domain": "ifeval", "response": "x",
+                    "label": {"instruction_id_list": ["length_constraints:number_words"]}}
+    first, second, third = score(url, [open_instruct, no_kwargs, needs_kwargs])
+    assert first["status"] == "correct" and second["status"] == "correct"
+    assert third["status"] == "error" and third["details"]["argument"] == "num_words"
+
+
 def test_thinking_responses(url: str) -> None:
     ids, kwargs = ["punctuation:no_comma"], [None]
     closed, unclosed, prompt_opened = score(url, [
