@@ -5,7 +5,9 @@ every one of the 25 instruction ids present (`tests/ifeval_generate.py`, fixed s
 CPU seconds (`time.process_time`) to check every item in this process, strict and loose, for
 
 1. baseline: lm-eval 0.4.13 `tasks/ifeval/utils.py` (`test_instruction_following_strict/loose`);
-2. ours:     `verifiers.domains.ifeval.catalog` (`bind_all` + `follow`), what each worker runs.
+2. ours:     `verifiers.domains.ifeval.catalog` (`bind_all` + `follow`), what each worker runs;
+3. engine:   the same items through `Engine.score` (label validation in the parent, checks in the
+             killable workers, one round trip per item): wall seconds, and CPU of the parent.
 
 Ours memoises language detection within a run (loose mode checks up to eight variants of one
 response); the memo is cleared before every repeat. Both paths are warmed first (Punkt parameters, langdetect profiles) on a workload of another seed.
@@ -17,6 +19,7 @@ Run: `python -m benchmarks.ifeval [--items 541] [--repeats 3]`.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import sys
 import tempfile
 import time
@@ -31,6 +34,9 @@ from tests import ifeval_reference  # noqa: E402
 from tests.ifeval_generate import triples  # noqa: E402
 from verifiers.domains.ifeval import text_units  # noqa: E402
 from verifiers.domains.ifeval.catalog import bind_all, follow  # noqa: E402
+from verifiers.engine import Engine  # noqa: E402
+from verifiers.sample import Sample  # noqa: E402
+from verifiers.settings import Settings  # noqa: E402
 
 Items = list[tuple[list[str], list[dict[str, Any]], str]]
 
@@ -66,6 +72,25 @@ def main() -> None:
         agree = sum(a == b for a, b in zip(base, mine))  # type: ignore[arg-type]
         print(f"{mode:6}  {len(items)} items  lm-eval {base_s:.3f} s CPU  ours {our_s:.3f} s CPU  "
               f"ratio {base_s / our_s:.2f}x  agreement {agree}/{len(items)}")
+
+    asyncio.run(engine_path(warm, items))
+
+
+async def engine_path(warm: Items, items: Items) -> None:
+    settings = Settings(domains=["ifeval"])
+    async with Engine(settings) as engine:
+        def samples(work: Items) -> list[Sample[Any]]:
+            return [Sample("ifeval", text, engine.parse_label(
+                "ifeval", {"instruction_id_list": ids, "kwargs": kw})) for ids, kw, text in work]
+
+        await engine.score(samples(warm))
+        measured = samples(items)
+        wall, cpu = time.perf_counter(), time.process_time()
+        verdicts = await engine.score(measured)
+        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    statuses = {v.status.value for v in verdicts}
+    print(f"engine  {len(items)} items  strict  {wall:.3f} s wall  {cpu:.3f} s parent CPU  "
+          f"{settings.ifeval.workers} workers  statuses {sorted(statuses)}")
 
 
 if __name__ == "__main__":

@@ -126,6 +126,29 @@ def kwargs_for(instruction_id: str, rng: random.Random, text: str) -> dict[str, 
     }.get(instruction_id, dict)()
 
 
+EXTENDED_KWARGS: dict[str, Any] = {
+    "copy:repeat_phrase": {"phrase": "the river runs deep", "small_n": 2},
+    "copy:copy": {"prompt_to_repeat": PROMPTS[0]},
+    "copy:copying_simple": {"prompt_to_repeat": PROMPTS[1]},
+    "copy:copying_multiple": {"prompt_to_repeat": PROMPTS[2], "N": 2},
+    "new:copy_span_idx": {"prompt_to_repeat": PROMPTS[0], "n_start": 0, "n_end": 7},
+    "keywords:word_once": {"keyword": "river"},
+    "keywords:word_count_different_numbers": {"keyword": "data", "frequency": 2, "relation": "at least"},
+    "keywords:exclude_word_harder": {"keyword": "city"},
+    "first_word:first_word_sent": {"first_word": ["The"]},
+    "first_word:first_word_answer": {"first_word": "Sure"},
+    "last_word:last_word_sent": {"last_word": "city"},
+    "last_word:last_word_answer": {"last_word": "questions"},
+    "count:lowercase_counting": {"N": 20},
+    "letters:letter_counting": {"N": 40, "relation": "less than"},
+    "letters:letter_counting2": {"letter": "e", "let_frequency": 5, "let_relation": "at least"},
+    "count:counting_composition": {"n_sent": 1, "n_words": 8},
+    "count:count_increment_word": {"keyword1": "apple", "keyword2": "river"},
+    "keywords:keyword_specific_position": {"keyword": "river", "n": 1, "m": 2},
+}
+"""kwargs for the open-instruct ids (the others take none), as NVIDIA's rows carry them."""
+
+
 def triples(n: int, seed: int = 0) -> list[tuple[list[str], list[dict[str, Any]], str]]:
     """`n` (ids, kwargs, response); item i always includes IFEVAL_IDS[i % 25], so every id is covered."""
     rng = random.Random(seed)

@@ -1,4 +1,5 @@
-"""NVIDIA-format IF rows (every argument name present, null where unused) through `verifiers score`."""
+"""NVIDIA-format IF rows (every argument name present, null where unused) through `verifiers score`,
+for every supported id (IFEval and the open-instruct training constraints)."""
 
 from __future__ import annotations
 
@@ -9,14 +10,16 @@ import sys
 from pathlib import Path
 
 from tests.conftest import ROOT
-from tests.ifeval_generate import IFEVAL_IDS, triples
+from tests.ifeval_generate import EXTENDED_KWARGS, IFEVAL_IDS, triples
 from verifiers.domains.ifeval.catalog import bind_all, follow
 from verifiers.domains.ifeval.spec import REGISTRY
 
 
 def test_nvidia_rows_score_without_errors(tmp_path: Path) -> None:
     names = sorted({a.name for spec in REGISTRY.values() for a in spec.signature.args})
+    extended = sorted(set(REGISTRY) - set(IFEVAL_IDS))
     rows = triples(300, seed=7)
+    rows += [([i], [EXTENDED_KWARGS.get(i, {})], text) for i in extended for _, _, text in triples(4, seed=len(i))]
     src, out = tmp_path / "if.jsonl", tmp_path / "out.jsonl"
     with src.open("w") as f:
         for ids, kwargs, response in rows:
@@ -30,7 +33,7 @@ def test_nvidia_rows_score_without_errors(tmp_path: Path) -> None:
     results = [json.loads(line) for line in out.read_text().splitlines()]
     assert len(results) == len(rows)
     assert {r["status"] for r in results} <= {"correct", "incorrect"}
-    assert {i for ids, _, _ in rows for i in ids} == set(IFEVAL_IDS)
+    assert {i for ids, _, _ in rows for i in ids} == set(REGISTRY)
     for (ids, kwargs, response), result in zip(rows, results):
         assert [i["followed"] for i in result["details"]["instructions"]] == follow(
             bind_all(ids, kwargs), response, "strict")

@@ -35,3 +35,18 @@ def test_no_disagreement_with_lm_eval(reference: ModuleType, mode: str) -> None:
     assert {i for i, _ in outcomes} == set(IFEVAL_IDS)
     never_both = [i for i in IFEVAL_IDS if not (outcomes[(i, True)] and outcomes[(i, False)])]
     assert never_both == [], never_both
+
+
+def test_rule_based_splitter_matches_lm_eval(reference: ModuleType) -> None:
+    # The open-instruct constraints split sentences with IFEval's `split_into_sentences`.
+    import sys
+
+    from verifiers.domains.ifeval.text_units import rule_sentences
+
+    theirs = sys.modules["lm_eval.tasks.ifeval.instructions_util"].split_into_sentences
+    texts = [t for _, _, t in triples(N, seed=99)] + [
+        'Dr. Who met Mr. Smith at 5.30 p.m. in the U.S.A. He said "Hi." Then left!',
+        "Acme Inc. He said so. Ph.D. holders... wait?! www.example.com is it.",
+        "J. R. R. Tolkien wrote. \u201cQuoted.\u201d Yes.",
+    ]
+    assert [t for t in texts if rule_sentences(t) != theirs(t)] == []

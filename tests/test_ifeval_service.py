@@ -104,6 +104,18 @@ def test_nulls_in_kwargs_mean_absent(url: str) -> None:
     assert result["status"] == "correct"
 
 
+def test_open_instruct_spelling_and_absent_kwargs(url: str) -> None:
+    open_instruct = {"domain": "ifeval", "response": "no commas",
+                     "label": {"instruction_id": ["punctuation:no_comma"], "kwargs": [None]}}
+    no_kwargs = {"domain": "ifeval", "response": "<<Title>> body",
+                 "label": {"instruction_id_list": ["detectable_format:title", "punctuation:no_comma"]}}
+    needs_kwargs = {"domain": "ifeval", "response": "x",
+                    "label": {"instruction_id_list": ["length_constraints:number_words"]}}
+    first, second, third = score(url, [open_instruct, no_kwargs, needs_kwargs])
+    assert first["status"] == "correct" and second["status"] == "correct"
+    assert third["status"] == "error" and third["details"]["argument"] == "num_words"
+
+
 def test_thinking_responses(url: str) -> None:
     ids, kwargs = ["punctuation:no_comma"], [None]
     closed, unclosed, prompt_opened = score(url, [
@@ -129,3 +141,29 @@ def test_hostile_responses_get_verdicts(url: str) -> None:
     assert results[3]["status"] == "incorrect"
     (after,) = score(url, [item("fine", ["punctuation:no_comma"], [None])])
     assert after["status"] == "correct"  # the killed worker was replaced
+
+
+def test_openrlhf_get_reward_with_an_nvidia_label(url: str) -> None:
+    prompt = "<|im_start|>user\nAnswer without commas, in two paragraphs.<|im_end|>\n<|im_start|>assistant\n"
+    label = {"domain": "ifeval", "instruction_id_list": ["punctuation:no_comma", "paragraphs:paragraphs2"],
+             "kwargs": [{"N": None, "num_words": None}, {"N": None, "num_words": None}]}
+    responses = ["First part.\n\nSecond part.<|im_end|>", "First, part.\n\nSecond part.<|im_end|>",
+                 "<think>one, two\n\nthree</think>First part.\n\nSecond part.<|im_end|>"]
+    reply = httpx.post(f"{url}/get_reward", timeout=60, json={
+        "query": [prompt + r for r in responses], "prompts": [prompt] * 3, "labels": [json.dumps(label)] * 3})
+    assert reply.status_code == 200, reply.text
+    assert reply.json()["rewards"] == [1.0, 0.0, 1.0]
+
+
+def test_language_verdicts_are_the_same_on_every_worker(url: str) -> None:
+    # Short mixed-language texts are where unseeded langdetect flips between calls.
+    texts = ["Ciao amigo, bonjour", "Das ist gut, no?", "ok merci gracias", "Hola mundo hello"]
+    items = [item(t, ["language:response_language"], [{"language": lang}])
+             for t in texts for lang in ("en", "es", "fr", "de", "it") for _ in range(6)]
+    results = score(url, items)
+    by_item: dict[tuple[str, str], set[str]] = {}
+    for it, result in zip(items, results):
+        key = (it["response"], it["label"]["kwargs"][0]["language"])
+        by_item.setdefault(key, set()).add(result["status"])
+    assert all(len(statuses) == 1 for statuses in by_item.values()), by_item
+    assert {s for statuses in by_item.values() for s in statuses} == {"correct", "incorrect"}

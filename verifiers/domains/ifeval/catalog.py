@@ -13,7 +13,7 @@ import functools
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal
 
-from verifiers.domains.ifeval import ifeval_checks  # noqa: F401 - registers the IFEval instructions
+from verifiers.domains.ifeval import extended_checks, ifeval_checks  # noqa: F401 - they register the instructions
 from verifiers.domains.ifeval.args import InstructionError
 from verifiers.domains.ifeval.spec import REGISTRY
 

@@ -75,17 +75,22 @@ def number_sentences(value: str, num_sentences: int, relation: str) -> bool:
     return compare(text_units.count_sentences(value), relation, num_sentences)
 
 
+def divider_paragraphs(value: str) -> list[str]:
+    """Paragraphs separated by the markdown divider `***`."""
+    return re.split(r"\s?\*\*\*\s?", value)
+
+
+def paragraph_count(paragraphs: list[str]) -> int | None:
+    """Non-blank paragraphs; None if a blank one sits between two others (an empty paragraph)."""
+    last = len(paragraphs) - 1
+    if any(not p.strip() for p in paragraphs[1:last]):
+        return None
+    return sum(1 for p in paragraphs if p.strip())
+
+
 @instruction("length_constraints:number_paragraphs", Arg("num_paragraphs", integer()), source=IFEVAL)
 def number_paragraphs(value: str, num_paragraphs: int) -> bool:
-    paragraphs = re.split(r"\s?\*\*\*\s?", value)
-    count = len(paragraphs)
-    for index, paragraph in enumerate(paragraphs):
-        if not paragraph.strip():
-            if index in (0, len(paragraphs) - 1):
-                count -= 1
-            else:
-                return False
-    return count == num_paragraphs
+    return paragraph_count(divider_paragraphs(value)) == num_paragraphs
 
 
 @instruction("length_constraints:number_words", Arg("num_words", integer()), Arg("relation", relation),

@@ -57,6 +57,50 @@ def word_tokens(text: str) -> list[str]:
     return [token for sentence in sentences(text) for token in _word_tokenizer.tokenize(sentence)]
 
 
+_ALPHA, _STARTERS = "([A-Za-z])", (r"(Mr|Mrs|Ms|Dr|Prof|Capt|Cpt|Lt|He\s|She\s|It\s|They\s|Their\s|Our\s|We\s|But\s"
+                                     r"|However\s|That\s|This\s|Wherever)")
+# The rule-based splitter of the IFEval utilities (`split_into_sentences`), which the open-instruct
+# training constraints use instead of Punkt: protect the dots of titles, websites, decimals,
+# ellipses, initials, acronyms and company suffixes as "<prd>", then cut after . ? !
+_PROTECT: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(p), r) for p, r in (
+        ("(Mr|St|Mrs|Ms|Dr)[.]", "\\1<prd>"),
+        ("[.](com|net|org|io|gov|edu|me)", "<prd>\\1"),
+        ("([0-9])[.]([0-9])", "\\1<prd>\\2"),
+    )
+)
+_ELLIPSIS = re.compile(r"\.{2,}")
+_LATE: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(p), r) for p, r in (
+        (r"\s" + _ALPHA + "[.] ", " \\1<prd> "),
+        ("([A-Z][.][A-Z][.](?:[A-Z][.])?) " + _STARTERS, "\\1<stop> \\2"),
+        (_ALPHA + "[.]" + _ALPHA + "[.]" + _ALPHA + "[.]", "\\1<prd>\\2<prd>\\3<prd>"),
+        (_ALPHA + "[.]" + _ALPHA + "[.]", "\\1<prd>\\2<prd>"),
+        (" (Inc|Ltd|Jr|Sr|Co)[.] " + _STARTERS, " \\1<stop> \\2"),
+        (" (Inc|Ltd|Jr|Sr|Co)[.]", " \\1<prd>"),
+        (" " + _ALPHA + "[.]", " \\1<prd>"),
+    )
+)
+
+
+def rule_sentences(text: str) -> list[str]:
+    """Sentences by the IFEval utilities' rule-based splitter (not Punkt)."""
+    text = (" " + text + "  ").replace("\n", " ")
+    for pattern, replacement in _PROTECT:
+        text = pattern.sub(replacement, text)
+    text = _ELLIPSIS.sub(lambda m: "<prd>" * len(m.group(0)) + "<stop>", text)
+    text = text.replace("Ph.D.", "Ph<prd>D<prd>")
+    for pattern, replacement in _LATE:
+        text = pattern.sub(replacement, text)
+    for closing in ("\u201d", '"'):
+        text = text.replace("." + closing, closing + ".")
+    text = text.replace('!"', '"!').replace('?"', '"?')
+    for mark in ".?!":
+        text = text.replace(mark, mark + "<stop>")
+    parts = [s.strip() for s in text.replace("<prd>", ".").split("<stop>")]
+    return parts[:-1] if parts and not parts[-1] else parts
+
+
 @functools.lru_cache(maxsize=1024)
 def detect_language(text: str) -> str | None:
     """langdetect's language code for `text`, or None when it finds no features to judge.

@@ -11,7 +11,7 @@ import asyncio
 from collections.abc import Sequence
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
 from verifiers.domains.ifeval.args import InstructionError
 from verifiers.domains.ifeval.catalog import Mode, bind_all
@@ -23,12 +23,16 @@ from verifiers.verifier import Readiness, Verifier
 
 
 class IFEvalLabel(BaseModel):
-    """NVIDIA / IFEval row fields; `kwargs[i]` goes with `instruction_id_list[i]`."""
+    """NVIDIA / IFEval row fields; `kwargs[i]` goes with `instruction_id_list[i]`.
+
+    open-instruct's ground truth names the list `instruction_id`; both spellings are accepted.
+    Without `kwargs`, every instruction gets none (valid only for instructions without arguments).
+    """
 
     model_config = ConfigDict(extra="ignore")
 
-    instruction_id_list: list[str]
-    kwargs: list[dict[str, Any] | None]
+    instruction_id_list: list[str] = Field(validation_alias=AliasChoices("instruction_id_list", "instruction_id"))
+    kwargs: list[dict[str, Any] | None] | None = None
     mode: Literal["strict", "loose"] | None = Field(None, description="None: settings.ifeval.mode.")
     reward_mode: Literal["all", "fraction"] = Field(
         "all", description="all: reward 1 iff every instruction is followed; fraction: the share followed."
@@ -67,7 +71,7 @@ class IFEvalVerifier(Verifier[IFEvalLabel]):
     async def _verify(self, sample: Sample[IFEvalLabel]) -> Verdict:
         label = sample.label
         try:
-            bind_all(label.instruction_id_list, label.kwargs)
+            bind_all(label.instruction_id_list, _kwargs(label))
         except InstructionError as exc:
             return Verdict.failed(Status.ERROR, f"bad label: {exc}", instruction_id=exc.instruction_id,
                                   argument=exc.argument)
@@ -76,12 +80,16 @@ class IFEvalVerifier(Verifier[IFEvalLabel]):
             return Verdict.failed(Status.FORMAT_ERROR, "thinking block never closed (no </think>)")
         mode: Mode = label.mode or self.settings.mode
         try:
-            followed = await self.pool.run(label.instruction_id_list, label.kwargs, answer, mode)
+            followed = await self.pool.run(label.instruction_id_list, _kwargs(label), answer, mode)
         except TaskTimeout as exc:
             return Verdict.failed(Status.TIMEOUT, f"instruction checks overran: {exc}")
         except (WorkerCrashed, TaskFailed) as exc:
             return Verdict.failed(Status.INFRA_ERROR, f"ifeval worker failed: {exc}")
         return _verdict(label, mode, followed)
+
+
+def _kwargs(label: IFEvalLabel) -> list[dict[str, Any] | None]:
+    return label.kwargs if label.kwargs is not None else [None] * len(label.instruction_id_list)
 
 
 def _verdict(label: IFEvalLabel, mode: Mode, followed: list[bool]) -> Verdict:
