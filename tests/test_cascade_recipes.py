@@ -95,6 +95,10 @@ def test_variables_overrides_and_derived_flags(tmp_path):
     assert first["actor.model_name_or_path"] == "/m/start"
     ifrl = recipe.runs[1].flags
     assert ifrl["rollout.n_samples_per_prompt"] == 4 and ifrl["train.batch_size"] == 128
+    launcher = """ray job submit --runtime-env-json='{"working_dir": "."}' -- python3 -m openrlhf.cli.train_ppo_ray"""
+    submitted = cascade.load(RECIPE, {"launcher": launcher})
+    assert submitted.command(submitted.runs[0])[:5] == [
+        "ray", "job", "submit", '--runtime-env-json={"working_dir": "."}', "--"]
     with pytest.raises(cascade.RecipeError, match="no such variable"):
         cascade.load(RECIPE, {"grup_size": "4"})
     recipe_dir = copy_recipe(tmp_path)

@@ -97,6 +97,15 @@ def _substitute(value: Any, variables: dict[str, Any], where: str) -> Any:
     raise RecipeError(f"{where}: variables refer to each other in a cycle")
 
 
+def _scalar(text: str) -> Any:
+    """A `--set` value: typed like YAML (`4` is an int, `true` a bool), otherwise the text itself."""
+    try:
+        value = yaml.safe_load(text)
+    except yaml.YAMLError:
+        return text
+    return value if isinstance(value, (int, float, bool, str)) else text
+
+
 def _read(path: Path) -> dict[str, Any]:
     try:
         data = yaml.safe_load(path.read_text())
@@ -125,7 +134,7 @@ def load(directory: Path, overrides: dict[str, str] | None = None) -> Recipe:
     for name, value in (overrides or {}).items():
         if name not in variables:
             raise RecipeError(f"--set {name}: no such variable in {main_path} (have: {', '.join(sorted(variables))})")
-        variables[name] = yaml.safe_load(value)
+        variables[name] = _scalar(value)
     launcher = shlex.split(str(_substitute(variables.get("launcher", "python3 -m openrlhf.cli.train_ppo_ray"),
                                            variables, "vars.launcher")))
     common = _flags(main, main_path, "")
