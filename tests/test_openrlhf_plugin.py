@@ -183,3 +183,13 @@ async def test_retries_transient_errors_and_reuses_its_connection(monkeypatch, f
         assert reward_of(await rollout(executor, tokenizer, "\\boxed{42}<|im_end|>", "42")) == 1.0
     assert flaky.requests == 11
     assert flaky.connections < flaky.requests
+
+
+async def test_the_url_form_through_openrlhf_own_http_client(service, tokenizer):
+    """`--reward.remote_url http://HOST:8000/get_reward?token=...`: OpenRLHF's aiohttp client, no plugin."""
+    executor = SingleTurnAgentExecutor(remote_rm_url=[f"{service}/get_reward?token={TOKEN}"])
+    assert executor.reward_func is None
+    right = await rollout(executor, tokenizer, "\\boxed{42}<|im_end|>", "42")
+    wrong = await rollout(executor, tokenizer, "\\boxed{7}<|im_end|>", json.dumps({"domain": "math", "answer": "42"}))
+    assert [reward_of(right), reward_of(wrong)] == [1.0, 0.0]
+    assert logs_of(right)["verifier_correct"] == 1.0 and set(right["extra_logs"]) == set(wrong["extra_logs"])
