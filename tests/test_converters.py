@@ -17,8 +17,6 @@ from adapters.convert.__main__ import main
 from tests.openrlhf_harness import byte_level_tokenizer
 
 PATCH = "diff --git a/f.py b/f.py\n--- a/f.py\n+++ b/f.py\n@@ -1 +1 @@\n-x = 1\n+x = 2\n"
-CHATML = ("{% for m in messages %}<|im_start|>{{ m['role'] }}\n{{ m['content'] }}<|im_end|>\n{% endfor %}"
-          "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}")
 
 
 def write_jsonl(path: Path, rows: list) -> Path:
@@ -169,7 +167,6 @@ def test_converted_rows_score_through_openrlhf_dataset_code_and_the_service(tmp_
     _, math_rows, _ = run(tmp_path, "math", math_src)
     _, code_rows, _ = run(tmp_path, "code", code_src)
     tokenizer = byte_level_tokenizer()
-    tokenizer.chat_template = CHATML
     responses = ["6*7 = \\boxed{42}", "```python\na, b = map(int, input().split())\nprint(a + b)\n```",
                  "```python\ndef total(xs):\n    return sum(xs)\n```"]
     query, prompts, label_values = [], [], []
