@@ -135,3 +135,7 @@ def test_driver_runs_in_order_stops_on_failure_and_resumes(tmp_path):
     trainer.write_text(FAKE_TRAINER.format(fail="none"))
     assert cascade.main(args) == 0  # finished runs are skipped
     assert log.read_text().split()[4:] == ["math-32k", "math-40k", "code", "swe-16k", "swe-24k"]
+    shutil.rmtree(tmp_path / "out" / "swe-16k")
+    shutil.rmtree(tmp_path / "out" / "swe-24k")
+    assert cascade.main([*args, "--from", "swe"]) == 0  # a stage name starts at its first phase
+    assert log.read_text().split()[9:] == ["swe-16k", "swe-24k"]

@@ -180,7 +180,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("recipe", type=Path, help="recipe directory (e.g. recipes/cascade)")
     parser.add_argument("--set", action="append", default=[], metavar="VAR=VALUE",
                         help="override a variable of cascade.yaml (repeatable)")
-    parser.add_argument("--from", dest="start", metavar="RUN", help="start at this run (e.g. math-32k)")
+    parser.add_argument("--from", dest="start", metavar="RUN",
+                        help="start at this run (e.g. math-32k) or at the first run of this stage (e.g. code)")
     parser.add_argument("--dry-run", action="store_true", help="print the command lines, run nothing")
     parser.add_argument("--check", action="store_true", help="validate every command with OpenRLHF's parser")
     args = parser.parse_args(argv)
@@ -194,10 +195,10 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(str(exc))
     runs = recipe.runs
     if args.start:
-        names = [r.name for r in runs]
-        if args.start not in names:
-            parser.error(f"--from {args.start}: no such run (have: {', '.join(names)})")
-        runs = runs[names.index(args.start):]
+        starts = [i for i, r in enumerate(runs) if args.start in (r.name, r.stage)]
+        if not starts:
+            parser.error(f"--from {args.start}: no such run or stage (runs: {', '.join(r.name for r in runs)})")
+        runs = runs[starts[0]:]
     if args.check:
         from adapters.openrlhf.openrlhf_cli import CommandError, check
 

@@ -16,7 +16,7 @@ Configuration (environment of the Ray workers, e.g. `ray job submit --runtime-en
 '{"env_vars": {...}}'`):
 - `CASCADE_VERIFIERS_URL`        service base URL or full `/get_reward` URL (default http://127.0.0.1:8000)
 - `CASCADE_VERIFIERS_TOKEN`      bearer token, if the service has `server.auth_token` set
-- `CASCADE_VERIFIERS_TIMEOUT_S`  per-attempt timeout in seconds (default 60)
+- `CASCADE_VERIFIERS_TIMEOUT_S`  socket timeout of an attempt (connect, and each read), seconds (default 60)
 - `CASCADE_VERIFIERS_ATTEMPTS`   attempts per call (default 4)
 - `CASCADE_VERIFIERS_BACKOFF_S`  first back-off, doubled per retry, capped at 8 s (default 0.5)
 - `CASCADE_VERIFIERS_INFRA_REWARD` reward given to a sample whose reward could not be obtained (default 0)
