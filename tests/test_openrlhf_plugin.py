@@ -219,3 +219,9 @@ async def test_a_connection_the_server_closed_while_idle_is_not_a_failed_attempt
             output = await rollout(executor, tokenizer, "\\boxed{42}<|im_end|>", "42")
             assert reward_of(output) == 1.0 and logs_of(output)["reward_service_error"] == 0.0
         assert proxy.connections == proxy.requests == 4
+
+
+def test_a_misconfigured_url_fails_when_openrlhf_loads_the_plugin(monkeypatch):
+    monkeypatch.setenv("CASCADE_VERIFIERS_URL", "verifiers:8000")  # no scheme
+    with pytest.raises(ValueError, match="CASCADE_VERIFIERS_URL must be an http"):
+        SingleTurnAgentExecutor(remote_rm_url=[str(PLUGIN)])
