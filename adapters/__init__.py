@@ -1,0 +1,1 @@
+"""Trainer adapters: the OpenRLHF plugin and recipe driver, dataset converters, verl and TRL reward functions."""

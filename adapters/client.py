@@ -45,7 +45,7 @@ class ServiceClient:
     infra_reward: float = field(
         default_factory=lambda: float(os.environ.get("CASCADE_VERIFIERS_INFRA_REWARD", "0")))
     _sessions: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, aiohttp.ClientSession] = field(
-        default_factory=weakref.WeakKeyDictionary, repr=False)
+        default_factory=weakref.WeakKeyDictionary, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.url = self.url.rstrip("/")

@@ -7,7 +7,7 @@ TRL (>= 1.x) calls `reward_func(prompts=, completions=, completion_ids=, **colum
 other dataset column arrives as a list (one entry per completion) together with `trainer_state`,
 `log_metric` and `log_extra`; async functions are awaited concurrently on TRL's event loop. Here
 the label column (a JSON label as written by `adapters.convert`, a label object, or a bare math
-answer) goes to the service with each completion in one `/score` request. A sample the service
+answer) goes to the service with each completion and its prompt in one `/score` request. A sample the service
 could not score (masked `infra_error`) is returned as `None`, which TRL excludes from this
 function's reward instead of counting it as a wrong answer.
 """
@@ -31,6 +31,18 @@ def _text(completion: Any) -> str:
     return str(completion)
 
 
+def _prompt_text(prompt: Any) -> str | None:
+    """The prompt for domains that read it (the reward model): a string as is; for a conversational
+    prompt the last user turn, which is the whole prompt for the single-turn RL datasets."""
+    if isinstance(prompt, str):
+        return prompt
+    if isinstance(prompt, list):
+        users = [m.get("content") for m in prompt if isinstance(m, dict) and m.get("role") == "user"]
+        if users and isinstance(users[-1], str):
+            return users[-1]
+    return None
+
+
 def make_reward_func(label_column: str = "label", default_domain: str = "math",
                      client: ServiceClient | None = None, name: str = "cascade_verifiers") -> RewardFunc:
     """An async TRL reward function reading labels from `label_column`; `name` is what TRL logs."""
@@ -42,9 +54,13 @@ def make_reward_func(label_column: str = "label", default_domain: str = "math",
             raise KeyError(f"dataset has no {label_column!r} column (columns: {sorted(columns)})")
         service = state.setdefault("client", client or ServiceClient())
         items = []
-        for completion, label in zip(completions, columns[label_column], strict=True):
+        for prompt, completion, label in zip(prompts, completions, columns[label_column], strict=True):
             domain, payload = label_and_domain(label, default_domain)
-            items.append({"domain": domain, "response": _text(completion), "label": payload})
+            item = {"domain": domain, "response": _text(completion), "label": payload}
+            text = _prompt_text(prompt)
+            if text is not None:
+                item["prompt"] = text
+            items.append(item)
         results = await service.score(items)
         log_metric = columns.get("log_metric")
         if callable(log_metric) and results:

@@ -12,7 +12,8 @@ verl calls `compute_score(data_source=, solution_str=, ground_truth=, extra_info
 per sample and awaits it when it is a coroutine function. `solution_str` is the response only
 (decoded without special tokens); `ground_truth` is the parquet row's `reward_model.ground_truth`:
 the label converted by `adapters.convert` (a JSON string with `domain`), a label object, or a bare
-math answer. The returned dict's `score` is the reward; the other keys (all numeric, the same for
+math answer; `extra_info["prompt"]` (or `["question"]`), when the data has it, is sent as the
+prompt (the reward model reads it). The returned dict's `score` is the reward; the other keys (all numeric, the same for
 every sample) are logged by verl as reward extra info: `acc` (the 0..1 score), one flag per verdict
 status, and `masked` (the service failed for this sample; its reward is the infra reward).
 
@@ -40,8 +41,11 @@ async def compute_score(data_source: str, solution_str: str, ground_truth: Any, 
                         default_domain: str = "math", **kwargs: Any) -> dict[str, float]:
     domain, label = label_and_domain(ground_truth, default_domain)
     item: dict[str, Any] = {"domain": domain, "response": solution_str, "label": label}
-    group = (extra_info or {}).get("group_id")
-    if isinstance(group, str):
-        item["group_id"] = group
+    extra = extra_info or {}
+    prompt = extra.get("prompt", extra.get("question"))  # the reward model reads it, if the data has it
+    if isinstance(prompt, str):
+        item["prompt"] = prompt
+    if isinstance(extra.get("group_id"), str):
+        item["group_id"] = extra["group_id"]
     [result] = await _shared_client().score([item])
     return {"score": float(result["reward"]), "acc": float(result["score"]), **flags(result)}

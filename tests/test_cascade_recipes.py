@@ -95,6 +95,10 @@ def test_variables_overrides_and_derived_flags(tmp_path):
     assert first["actor.model_name_or_path"] == "/m/start"
     ifrl = recipe.runs[1].flags
     assert ifrl["rollout.n_samples_per_prompt"] == 4 and ifrl["train.batch_size"] == 128
+    launcher = """ray job submit --runtime-env-json='{"working_dir": "."}' -- python3 -m openrlhf.cli.train_ppo_ray"""
+    submitted = cascade.load(RECIPE, {"launcher": launcher})
+    assert submitted.command(submitted.runs[0])[:5] == [
+        "ray", "job", "submit", '--runtime-env-json={"working_dir": "."}', "--"]
     with pytest.raises(cascade.RecipeError, match="no such variable"):
         cascade.load(RECIPE, {"grup_size": "4"})
     recipe_dir = copy_recipe(tmp_path)
@@ -131,3 +135,7 @@ def test_driver_runs_in_order_stops_on_failure_and_resumes(tmp_path):
     trainer.write_text(FAKE_TRAINER.format(fail="none"))
     assert cascade.main(args) == 0  # finished runs are skipped
     assert log.read_text().split()[4:] == ["math-32k", "math-40k", "code", "swe-16k", "swe-24k"]
+    shutil.rmtree(tmp_path / "out" / "swe-16k")
+    shutil.rmtree(tmp_path / "out" / "swe-24k")
+    assert cascade.main([*args, "--from", "swe"]) == 0  # a stage name starts at its first phase
+    assert log.read_text().split()[9:] == ["swe-16k", "swe-24k"]

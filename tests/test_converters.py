@@ -14,11 +14,10 @@ import openrlhf.datasets  # noqa: F401 - initialises the package (prompts_datase
 from openrlhf.datasets.prompts_dataset import preprocess_data
 
 from adapters.convert.__main__ import main
+from verifiers.registry import DOMAINS, load_verifier_class
 from tests.openrlhf_harness import byte_level_tokenizer
 
 PATCH = "diff --git a/f.py b/f.py\n--- a/f.py\n+++ b/f.py\n@@ -1 +1 @@\n-x = 1\n+x = 2\n"
-CHATML = ("{% for m in messages %}<|im_start|>{{ m['role'] }}\n{{ m['content'] }}<|im_end|>\n{% endfor %}"
-          "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}")
 
 
 def write_jsonl(path: Path, rows: list) -> Path:
@@ -88,6 +87,7 @@ def test_instruction_following_unified_and_thinking(tmp_path):
     _, rows, _ = run(tmp_path, "ifeval", source, "--mode", "think", "--group-size", "16")
     assert [(lbl["domain"], lbl["group_size"]) for lbl in labels(rows)] == [("if_rm", 16)] * 2
     assert rows[0]["input"][-1]["content"].endswith(" /think")
+    assert labels(rows)[1]["messages"] == IF_ROWS[1]["prompt"]  # for the reward-model half, no flag
 
 
 def test_rlhf_parquet_half_thinking(tmp_path):
@@ -97,7 +97,8 @@ def test_rlhf_parquet_half_thinking(tmp_path):
     source = tmp_path / "rlhf.parquet"
     pq.write_table(pa.Table.from_pylist(rows_in), source)
     code, rows, rejects = run(tmp_path, "rlhf", source)
-    assert code == 0 and labels(rows) == [{"domain": "rm"}] * 4
+    assert code == 0
+    assert labels(rows) == [{"domain": "rm", "messages": [{"role": "user", "content": f"Plan {i}"}]} for i in range(4)]
     # the dataset's own flag is replaced, never doubled
     assert [r["input"][-1]["content"] for r in rows] == [
         "Plan 0 /think", "Plan 1 /no_think", "Plan 2 /think", "Plan 3 /no_think"]
@@ -106,6 +107,7 @@ def test_rlhf_parquet_half_thinking(tmp_path):
 
 def test_swe(tmp_path):
     good = {"source": "swe-smith", "instance_id": "org__repo-1", "prompt": "Fix the bug.\n<code>x = 1</code>",
+            "problem_statement": "x should be 2",
             "golden_patch": PATCH, "relevant_file_contents": json.dumps({"f.py": "x = 1\n"}),
             "original_prompt": "Fix the bug."}
     source = write_jsonl(tmp_path / "swe.jsonl", [
@@ -118,7 +120,7 @@ def test_swe(tmp_path):
     code, rows, rejects = run(tmp_path, "swe", source, "--max-prompt-chars", "200")
     assert code == 0
     assert labels(rows)[0] == {"domain": "swe", "golden_patch": PATCH, "relevant_file_contents": {"f.py": "x = 1\n"},
-                               "instance_id": "org__repo-1"}
+                               "instance_id": "org__repo-1", "issue": "x should be 2"}
     assert labels(rows)[1]["instance_id"] == "org__repo-2"
     assert [r["reason"] for r in rejects] == [
         "golden_patch is neither a unified diff nor SEARCH/REPLACE edits", "golden_patch missing or empty",
@@ -152,6 +154,30 @@ def test_code(tmp_path):
     assert [r["reason"].split(" ")[0] for r in rejects] == ["input_output", "no", "unit_tests", "not"]
 
 
+def test_labels_are_accepted_by_every_registered_domain(tmp_path):
+    """Each converter's labels against the label model of its domain, for every domain served by
+    this checkout (the domains are developed separately; math and code are always here)."""
+    sources = {
+        "math": write_jsonl(tmp_path / "m.jsonl", [{"problem": "p", "answer": "1"}]),
+        "ifeval": write_jsonl(tmp_path / "i.jsonl", IF_ROWS[:2]),
+        "rlhf": write_jsonl(tmp_path / "r.jsonl", [{"prompt": [{"role": "user", "content": "Hi"}]}]),
+        "swe": write_jsonl(tmp_path / "s.jsonl", [{"prompt": "Fix.", "golden_patch": PATCH,
+                                                   "relevant_file_contents": [{"path": "f.py", "content": "x = 1\n"}]}]),
+        "code": write_jsonl(tmp_path / "c.jsonl", CODE_ROWS[:2]),
+    }
+    produced = []
+    for dataset, source in sources.items():
+        produced += labels(run(tmp_path, dataset, source)[1])
+    produced += labels(run(tmp_path, "ifeval", sources["ifeval"], "--group-size", "8")[1])
+    checked = set()
+    for label in produced:
+        domain = label.pop("domain")
+        if domain in DOMAINS:
+            load_verifier_class(domain).label_model.model_validate(label)
+            checked.add(domain)
+    assert {"math", "code"} <= checked
+
+
 def test_bad_usage_is_refused(tmp_path):
     source = write_jsonl(tmp_path / "m.jsonl", [{"problem": "p", "answer": "1"}])
     with pytest.raises(SystemExit, match="does not apply to math"):
@@ -169,7 +195,6 @@ def test_converted_rows_score_through_openrlhf_dataset_code_and_the_service(tmp_
     _, math_rows, _ = run(tmp_path, "math", math_src)
     _, code_rows, _ = run(tmp_path, "code", code_src)
     tokenizer = byte_level_tokenizer()
-    tokenizer.chat_template = CHATML
     responses = ["6*7 = \\boxed{42}", "```python\na, b = map(int, input().split())\nprint(a + b)\n```",
                  "```python\ndef total(xs):\n    return sum(xs)\n```"]
     query, prompts, label_values = [], [], []

@@ -8,6 +8,7 @@ service that is down, and a proxy that fails before it forwards.
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import http.server
 import json
@@ -118,11 +119,16 @@ async def test_service_down_is_masked_and_the_run_goes_on(monkeypatch, tokenizer
 
 
 class FlakyProxy(http.server.ThreadingHTTPServer):
-    """Forwards to the real service, but answers 503 to the first `failures` requests."""
+    """Forwards to the real service, but answers 503 to the first `failures` requests.
 
-    def __init__(self, upstream: str, failures: int) -> None:
+    With `silent_close`, it drops every connection after one reply without saying so
+    (no `Connection: close`), as a server does when a kept-alive connection idles out.
+    """
+
+    def __init__(self, upstream: str, failures: int, silent_close: bool = False) -> None:
         self.upstream = urlsplit(upstream)
         self.failures = failures
+        self.silent_close = silent_close
         self.requests = 0
         self.connections = 0
         self.lock = threading.Lock()
@@ -157,19 +163,28 @@ class _ProxyHandler(http.server.BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)
+        self.close_connection = self.server.silent_close
 
     def log_message(self, *args) -> None:
         pass
 
 
-@pytest.fixture
-def flaky(service) -> Iterator[FlakyProxy]:
-    proxy = FlakyProxy(service, failures=2)
+@contextlib.contextmanager
+def proxy_to(service: str, **options) -> Iterator[FlakyProxy]:
+    proxy = FlakyProxy(service, **options)
     thread = threading.Thread(target=proxy.serve_forever, daemon=True)
     thread.start()
-    yield proxy
-    proxy.shutdown()
-    proxy.server_close()
+    try:
+        yield proxy
+    finally:
+        proxy.shutdown()
+        proxy.server_close()
+
+
+@pytest.fixture
+def flaky(service) -> Iterator[FlakyProxy]:
+    with proxy_to(service, failures=2) as proxy:
+        yield proxy
 
 
 async def test_retries_transient_errors_and_reuses_its_connection(monkeypatch, flaky, tokenizer):
@@ -183,3 +198,30 @@ async def test_retries_transient_errors_and_reuses_its_connection(monkeypatch, f
         assert reward_of(await rollout(executor, tokenizer, "\\boxed{42}<|im_end|>", "42")) == 1.0
     assert flaky.requests == 11
     assert flaky.connections < flaky.requests
+
+
+async def test_the_url_form_through_openrlhf_own_http_client(service, tokenizer):
+    """`--reward.remote_url http://HOST:8000/get_reward?token=...`: OpenRLHF's aiohttp client, no plugin."""
+    executor = SingleTurnAgentExecutor(remote_rm_url=[f"{service}/get_reward?token={TOKEN}"])
+    assert executor.reward_func is None
+    right = await rollout(executor, tokenizer, "\\boxed{42}<|im_end|>", "42")
+    wrong = await rollout(executor, tokenizer, "\\boxed{7}<|im_end|>", json.dumps({"domain": "math", "answer": "42"}))
+    assert [reward_of(right), reward_of(wrong)] == [1.0, 0.0]
+    assert logs_of(right)["verifier_correct"] == 1.0 and set(right["extra_logs"]) == set(wrong["extra_logs"])
+
+
+async def test_a_connection_the_server_closed_while_idle_is_not_a_failed_attempt(monkeypatch, service, tokenizer):
+    with proxy_to(service, failures=0, silent_close=True) as proxy:
+        host, port = proxy.server_address[:2]
+        # One attempt only: a stale kept-alive connection counted as a failure would mask the sample.
+        executor = load_executor(monkeypatch, f"http://{host}:{port}", CASCADE_VERIFIERS_ATTEMPTS="1")
+        for _ in range(4):
+            output = await rollout(executor, tokenizer, "\\boxed{42}<|im_end|>", "42")
+            assert reward_of(output) == 1.0 and logs_of(output)["reward_service_error"] == 0.0
+        assert proxy.connections == proxy.requests == 4
+
+
+def test_a_misconfigured_url_fails_when_openrlhf_loads_the_plugin(monkeypatch):
+    monkeypatch.setenv("CASCADE_VERIFIERS_URL", "verifiers:8000")  # no scheme
+    with pytest.raises(ValueError, match="CASCADE_VERIFIERS_URL must be an http"):
+        SingleTurnAgentExecutor(remote_rm_url=[str(PLUGIN)])

@@ -28,6 +28,15 @@ def messages(prompt: Any, field: str = "prompt") -> list[dict[str, str]]:
     return chat
 
 
+def without_mode(chat: list[dict[str, str]]) -> list[dict[str, str]]:
+    """The conversation with any trailing /think or /no_think flag removed from the last user turn."""
+    content = chat[-1]["content"].rstrip()
+    for flag in _FLAGS:
+        if content.endswith(flag):
+            content = content[: -len(flag)].rstrip()
+    return [*chat[:-1], {"role": chat[-1]["role"], "content": content}]
+
+
 def with_mode(chat: list[dict[str, str]], mode: Mode, index: int, suffix: str = "") -> list[dict[str, str]]:
     """Append `suffix` and the Nemotron-Cascade mode flag to the last user turn.
 
@@ -37,11 +46,7 @@ def with_mode(chat: list[dict[str, str]], mode: Mode, index: int, suffix: str = 
     """
     if mode == "both":
         mode = "think" if index % 2 == 0 else "no_think"
-    content = chat[-1]["content"].rstrip()
-    if mode != "keep":
-        for flag in _FLAGS:
-            if content.endswith(flag):
-                content = content[: -len(flag)].rstrip()
+    content = (chat if mode == "keep" else without_mode(chat))[-1]["content"].rstrip()
     content += suffix
     if mode != "keep":
         content += f" /{mode}"

@@ -5,14 +5,14 @@
   -> domain `ifeval` (or `if_rm` for the thinking model's IF + RM reward)
 - `nvidia/Nemotron-Cascade-RL-RLHF`: `prompt`, `category`, `data_source` -> domain `rm`
 - `nvidia/Nemotron-Cascade-RL-SWE`: `prompt`, `golden_patch`, `relevant_file_contents`,
-  `instance_id`, `source` -> domain `swe`
+  `instance_id`, `source` (and `problem_statement` where a row has one) -> domain `swe`
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from adapters.convert.chat import Mode, maybe_json, messages, row, text, with_mode
+from adapters.convert.chat import Mode, maybe_json, messages, row, text, with_mode, without_mode
 from adapters.convert.rows import Reject
 
 MATH_INSTRUCTION = "\n\nPlease reason step by step, and put your final answer within \\boxed{}."
@@ -47,16 +47,20 @@ def instruction_following(record: dict[str, Any], index: int, *, mode: Mode,
             raise Reject(f"kwargs[{i}] is not an object")
         # Arrow exports fill every kwarg name of the dataset into every entry, as null.
         kwargs.append({k: v for k, v in entry.items() if v is not None})
+    chat = messages(record.get("prompt"))
     label: dict[str, Any] = {"domain": "ifeval", "instruction_id_list": ids, "kwargs": kwargs}
-    if group_size is not None:
-        label.update(domain="if_rm", group_size=group_size)
-    chat = with_mode(messages(record.get("prompt")), mode, index)
-    return row(chat, label, record.get("source") or "instruction_following")
+    if group_size is not None:  # the reward model half reads the conversation, as for `rm`
+        label.update(domain="if_rm", group_size=group_size, messages=without_mode(chat))
+    return row(with_mode(chat, mode, index), label, record.get("source") or "instruction_following")
 
 
 def rlhf_prompt(record: dict[str, Any], index: int, *, mode: Mode) -> dict[str, Any]:
-    chat = with_mode(messages(record.get("prompt")), mode, index)
-    return row(chat, {"domain": "rm"}, record.get("data_source") or record.get("category"))
+    """The label carries the conversation (`messages`, without the mode flag): through OpenRLHF
+    the service only sees the chat-templated prompt, which the reward model must not read as a
+    user message."""
+    chat = messages(record.get("prompt"))
+    label = {"domain": "rm", "messages": without_mode(chat)}
+    return row(with_mode(chat, mode, index), label, record.get("data_source") or record.get("category"))
 
 
 _PATCH_MARKERS = ("@@", "<<<<<<< SEARCH")
@@ -77,4 +81,6 @@ def swe_task(record: dict[str, Any], index: int, *, mode: Mode, max_prompt_chars
         label["relevant_file_contents"] = files
     if record.get("instance_id"):
         label["instance_id"] = str(record["instance_id"])
+    if isinstance(record.get("problem_statement"), str):  # shown to the SWE judge when present
+        label["issue"] = record["problem_statement"]
     return row(with_mode(chat, mode, index), label, record.get("source"))

@@ -97,6 +97,15 @@ def _substitute(value: Any, variables: dict[str, Any], where: str) -> Any:
     raise RecipeError(f"{where}: variables refer to each other in a cycle")
 
 
+def _scalar(text: str) -> Any:
+    """A `--set` value: typed like YAML (`4` is an int, `true` a bool), otherwise the text itself."""
+    try:
+        value = yaml.safe_load(text)
+    except yaml.YAMLError:
+        return text
+    return value if isinstance(value, (int, float, bool, str)) else text
+
+
 def _read(path: Path) -> dict[str, Any]:
     try:
         data = yaml.safe_load(path.read_text())
@@ -125,7 +134,7 @@ def load(directory: Path, overrides: dict[str, str] | None = None) -> Recipe:
     for name, value in (overrides or {}).items():
         if name not in variables:
             raise RecipeError(f"--set {name}: no such variable in {main_path} (have: {', '.join(sorted(variables))})")
-        variables[name] = yaml.safe_load(value)
+        variables[name] = _scalar(value)
     launcher = shlex.split(str(_substitute(variables.get("launcher", "python3 -m openrlhf.cli.train_ppo_ray"),
                                            variables, "vars.launcher")))
     common = _flags(main, main_path, "")
@@ -171,7 +180,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("recipe", type=Path, help="recipe directory (e.g. recipes/cascade)")
     parser.add_argument("--set", action="append", default=[], metavar="VAR=VALUE",
                         help="override a variable of cascade.yaml (repeatable)")
-    parser.add_argument("--from", dest="start", metavar="RUN", help="start at this run (e.g. math-32k)")
+    parser.add_argument("--from", dest="start", metavar="RUN",
+                        help="start at this run (e.g. math-32k) or at the first run of this stage (e.g. code)")
     parser.add_argument("--dry-run", action="store_true", help="print the command lines, run nothing")
     parser.add_argument("--check", action="store_true", help="validate every command with OpenRLHF's parser")
     args = parser.parse_args(argv)
@@ -185,10 +195,10 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(str(exc))
     runs = recipe.runs
     if args.start:
-        names = [r.name for r in runs]
-        if args.start not in names:
-            parser.error(f"--from {args.start}: no such run (have: {', '.join(names)})")
-        runs = runs[names.index(args.start):]
+        starts = [i for i, r in enumerate(runs) if args.start in (r.name, r.stage)]
+        if not starts:
+            parser.error(f"--from {args.start}: no such run or stage (runs: {', '.join(r.name for r in runs)})")
+        runs = runs[starts[0]:]
     if args.check:
         from adapters.openrlhf.openrlhf_cli import CommandError, check
 

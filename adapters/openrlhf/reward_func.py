@@ -16,7 +16,7 @@ Configuration (environment of the Ray workers, e.g. `ray job submit --runtime-en
 '{"env_vars": {...}}'`):
 - `CASCADE_VERIFIERS_URL`        service base URL or full `/get_reward` URL (default http://127.0.0.1:8000)
 - `CASCADE_VERIFIERS_TOKEN`      bearer token, if the service has `server.auth_token` set
-- `CASCADE_VERIFIERS_TIMEOUT_S`  per-attempt timeout in seconds (default 60)
+- `CASCADE_VERIFIERS_TIMEOUT_S`  socket timeout of an attempt (connect, and each read), seconds (default 60)
 - `CASCADE_VERIFIERS_ATTEMPTS`   attempts per call (default 4)
 - `CASCADE_VERIFIERS_BACKOFF_S`  first back-off, doubled per retry, capped at 8 s (default 0.5)
 - `CASCADE_VERIFIERS_INFRA_REWARD` reward given to a sample whose reward could not be obtained (default 0)
@@ -49,6 +49,10 @@ _RETRY_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
 
 class PermanentError(Exception):
     """The service answered, and asking again will not help (bad token, wrong path, bad reply)."""
+
+
+class TransientStatus(Exception):
+    """The service answered with a status worth another attempt (overloaded, restarting, proxy)."""
 
 
 @dataclass(frozen=True)
@@ -104,19 +108,31 @@ class Client:
             conn.close()
             self._local.conn = None
 
-    def _post_once(self, body: bytes) -> dict[str, Any]:
+    def _exchange(self, body: bytes) -> tuple[int, bytes]:
         conn = self._connection()
         try:
             conn.request("POST", self._target, body=body, headers=self._headers)
             response = conn.getresponse()
-            data = response.read()
+            return response.status, response.read()
         except (OSError, http.client.HTTPException):
             self._drop_connection()  # a half-used connection is never reused
             raise
-        if response.status in _RETRY_STATUSES:
-            raise ConnectionError(f"HTTP {response.status}: {data[:200]!r}")
-        if response.status != 200:
-            raise PermanentError(f"HTTP {response.status} from {self.config.url.geturl()}: {data[:200]!r}")
+
+    def _post_once(self, body: bytes) -> dict[str, Any]:
+        conn = getattr(self._local, "conn", None)
+        reused = conn is not None and conn.sock is not None
+        try:
+            status, data = self._exchange(body)
+        except ConnectionError:
+            if not reused:
+                raise
+            # The server closed the idle kept-alive connection (uvicorn does after 5 s, and rollouts
+            # pause for whole training phases): not a failure, ask again on a fresh connection.
+            status, data = self._exchange(body)
+        if status in _RETRY_STATUSES:
+            raise TransientStatus(f"HTTP {status}: {data[:200]!r}")
+        if status != 200:
+            raise PermanentError(f"HTTP {status} from {self.config.url.geturl()}: {data[:200]!r}")
         try:
             return json.loads(data)
         except ValueError as exc:
@@ -131,7 +147,7 @@ class Client:
                 return self._post_once(encoded)
             except PermanentError:
                 raise
-            except (OSError, http.client.HTTPException) as exc:
+            except (OSError, http.client.HTTPException, TransientStatus) as exc:
                 if attempt == self.config.attempts:
                     raise
                 log.warning("reward service attempt %d/%d failed: %s", attempt, self.config.attempts, exc)
