@@ -7,8 +7,10 @@ a dedicated unprivileged uid. The parent drains stdout/stderr while waiting (so 
 a false TLE), stops at the output cap (OLE, not truncation), and afterwards kills every process of the
 sandbox uid (setsid daemons included) and reaps orphans (the runner is a subreaper / PID 1).
 
-Wire format (`--stdio`, `--socket PATH`): 4-byte big-endian length + UTF-8 JSON, one job per frame,
-one result per frame.
+Wire format (`--stdio`, `--socket PATH [--socket-mode OCTAL]`): 4-byte big-endian length + UTF-8
+JSON, one job per frame, one result per frame. As PID 1 of a container without a uid to switch to
+(the Docker and compose backends), tests run as the runner's own uid: `kill(-1)` cannot reach PID
+1, and the runner sweeps every other process of its namespace after each test.
 
 Job: {language: python|cpp, program, tests: [test], fn_name?, checker?: "tokens"|"exact"|
 {"program": python}, limits: {time_s, memory_mb, output_bytes}, early_exit: bool}

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
+import subprocess
+import sys
 from typing import Any
 
 import pytest
 
 from sandbox.backends.docker import DockerHost
-from tests.docker_support import make_pool, sandbox_containers
+from tests.conftest import ROOT
+from tests.docker_support import make_pool, sandbox_containers, sandbox_image
 
 pytestmark = pytest.mark.docker
 
@@ -56,4 +61,24 @@ def test_containers_are_hardened() -> None:
     assert hc["NetworkMode"] == "none" and hc["ReadonlyRootfs"] and hc["CapDrop"] == ["ALL"]
     assert "no-new-privileges" in hc["SecurityOpt"] and hc["PidsLimit"] > 0 and hc["Memory"] > 0
     assert hc["NanoCpus"] > 0 and "/tmp" in hc["Tmpfs"] and attrs["Config"]["User"] == f"{_UID}:{_UID}"
+    assert sandbox_containers() == []
+
+
+def test_containers_of_a_killed_api_are_removed_by_the_next_pool() -> None:
+    """An API SIGKILLed with a warm pool cannot clean up; the next pool on this host does."""
+    crash = ("import asyncio, os, signal\nfrom sandbox.backends.docker import ContainerSpec, DockerPool\n"
+             "async def main():\n"
+             f"    pool = DockerPool(1, ContainerSpec(image={sandbox_image()!r}), base_uid={_UID})\n"
+             "    await pool.start()\n    os.kill(os.getpid(), signal.SIGKILL)\nasyncio.run(main())\n")
+    proc = subprocess.run([sys.executable, "-c", crash], cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == -signal.SIGKILL, proc.stderr
+    assert len(sandbox_containers()) == 1  # the orphan
+
+    async def go() -> None:
+        pool = make_pool("docker", 1, _UID)
+        await pool.start()
+        await pool.close()
+
+    asyncio.run(go())
     assert sandbox_containers() == []
