@@ -29,14 +29,20 @@ def test_compose_up_verifiers_serves_and_tears_down():
                        timeout=30)
         assert r.status_code == 200 and r.json()["results"][0]["status"] == "correct"
         label = {"tests": {"inputs": ["3 4\n", "10 -2\n"], "outputs": ["7", "8"]}}
-        items = [{"domain": "code", "label": label, "response": f"```python\n{program}\n```"}
-                 for program in ("a, b = map(int, input().split())\nprint(a + b)", "print(7)",
-                                 "import socket\nsocket.create_connection(('1.1.1.1', 53), timeout=2)\nprint(7)")]
-        r = httpx.post(f"{url}/score", json={"items": items}, timeout=60)
+        programs = {  # program -> expected status, hostile ones included: the replicas contain them
+            "a, b = map(int, input().split())\nprint(a + b)": "correct",
+            "print(7)": "incorrect",
+            "import socket\nsocket.create_connection(('1.1.1.1', 53), timeout=2)\nprint(7)": "incorrect",
+            "import os, signal\nos.kill(-1, signal.SIGKILL)": "incorrect",
+            "import os\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n        pass": "timeout",
+        }
+        items = [{"domain": "code", "label": label, "response": f"```python\n{p}\n```"} for p in programs]
+        r = httpx.post(f"{url}/score", json={"items": items}, timeout=120)
         assert r.status_code == 200, r.text
-        assert [x["status"] for x in r.json()["results"]] == ["correct", "incorrect", "incorrect"]
+        assert [x["status"] for x in r.json()["results"]] == list(programs.values())
         ready = httpx.get(f"{url}/ready", timeout=5).json()["domains"]["code"]
         assert ready["backend"] == "compose" and ready["runners_alive"] == ready["runners"]
+        assert ready["runners_replaced"] == 0  # no hostile program took a runner down
         # published on loopback only
         ps = subprocess.run([*compose, "ps"], cwd=ROOT, env=env, capture_output=True, text=True)
         assert f"127.0.0.1:{port}->8000" in ps.stdout
