@@ -82,3 +82,23 @@ def test_containers_of_a_killed_api_are_removed_by_the_next_pool() -> None:
 
     asyncio.run(go())
     assert sandbox_containers() == []
+
+
+def test_cpp_compiles_and_runs_in_the_container() -> None:
+    """g++ works under a read-only root: it builds in the tmpfs work dir, which allows exec."""
+    good = "#include <iostream>\nint main() { long long a, b; std::cin >> a >> b; std::cout << a * b << '\\n'; }"
+
+    async def go() -> tuple[dict[str, Any], dict[str, Any]]:
+        pool = make_pool("docker", 1, _UID)
+        await pool.start()
+        try:
+            tests = [{"stdin": "6 7", "expected": "42"}, {"stdin": "100000 100000", "expected": "10000000000"}]
+            ok = await pool.execute({"language": "cpp", "program": good, "tests": tests})
+            ce = await pool.execute({"language": "cpp", "program": "int main() { return x; }", "tests": tests})
+            return ok, ce
+        finally:
+            await pool.close()
+
+    ok, ce = asyncio.run(go())
+    assert ok["verdict"] == "AC" and [t["verdict"] for t in ok["tests"]] == ["AC", "AC"]
+    assert ce["verdict"] == "CE" and "x" in ce["compile"]["detail"]
