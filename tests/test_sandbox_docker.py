@@ -102,3 +102,20 @@ def test_cpp_compiles_and_runs_in_the_container() -> None:
     ok, ce = asyncio.run(go())
     assert ok["verdict"] == "AC" and [t["verdict"] for t in ok["tests"]] == ["AC", "AC"]
     assert ce["verdict"] == "CE" and "x" in ce["compile"]["detail"]
+
+
+def test_image_without_runner_fails_start_and_leaves_nothing() -> None:
+    """A container that exits instead of serving is a clear start failure, not a hang or a leak."""
+    from sandbox.backends.base import HostFailure
+    from sandbox.backends.docker import ContainerSpec, DockerPool
+    from tests.docker_support import BASE_IMAGE
+
+    async def go() -> str:
+        pool = DockerPool(1, ContainerSpec(image=BASE_IMAGE), base_uid=_UID)  # no /opt/sandbox/runner.py
+        with pytest.raises(HostFailure) as err:
+            await pool.start()
+        return str(err.value)
+
+    sandbox_image()  # same daemon check as the other tests
+    assert "exited" in asyncio.run(go())
+    assert sandbox_containers() == []

@@ -63,13 +63,24 @@ class DockerHost(UnixSocketHost):
             raise HostFailure(f"cannot start sandbox container: {exc}") from exc
         path = os.path.join(self.socket_dir, "runner.sock")
         deadline = time.monotonic() + self.spec.start_timeout_s
+        polls = 0
         while not os.path.exists(path):
-            if time.monotonic() > deadline:
+            polls += 1
+            exited = polls % 25 == 0 and await asyncio.to_thread(self._exited)
+            if exited or time.monotonic() > deadline:
                 logs = await asyncio.to_thread(self._logs)
                 await self.close()
-                raise HostFailure(f"sandbox container did not open its socket: {logs}")
+                raise HostFailure(f"sandbox container {'exited' if exited else 'did not open its socket'}: {logs}")
             await asyncio.sleep(0.02)
         await self.connect(path, self.spec.start_timeout_s)
+
+    def _exited(self) -> bool:
+        """Whether the container stopped before serving (e.g. an image without the runner)."""
+        try:
+            self.container.reload()
+        except Exception:  # removed behind our back: as good as exited
+            return True
+        return bool(self.container.status in ("exited", "dead"))
 
     def _run(self) -> Any:
         s = self.spec
