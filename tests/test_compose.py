@@ -1,8 +1,11 @@
 """`docker compose up verifiers` brings up a working service (the README's deployment path): the
 API plus its sandbox replicas, code scored in them through `/score`, and nothing left after `down`."""
 
+import concurrent.futures
 import os
+import signal
 import subprocess
+import time
 
 import httpx
 import pytest
@@ -43,6 +46,25 @@ def test_compose_up_verifiers_serves_and_tears_down():
         ready = httpx.get(f"{url}/ready", timeout=5).json()["domains"]["code"]
         assert ready["backend"] == "compose" and ready["runners_alive"] == ready["runners"]
         assert ready["runners_replaced"] == 0  # no hostile program took a runner down
+        # A replica's runner crashes mid-batch (SIGKILL to its PID 1, as the OOM killer would):
+        # its sample is retried on the other replica, compose restarts the crashed one, and the
+        # API reconnects to it (the pool heals without a Docker socket).
+        slow = {"domain": "code", "label": {"tests": {"inputs": ["2\n"], "outputs": ["4"]}},
+                "response": "```python\nimport time\ntime.sleep(0.5)\nprint(int(input()) * 2)\n```"}
+        with concurrent.futures.ThreadPoolExecutor(1) as ex:
+            batch = ex.submit(httpx.post, f"{url}/score", json={"items": [slow] * 6}, timeout=120)
+            time.sleep(0.7)
+            replica = subprocess.run([*compose, "ps", "-q", "sandbox"], cwd=ROOT, env=env, capture_output=True,
+                                     text=True).stdout.split()[0]
+            pid = subprocess.run(["docker", "inspect", "-f", "{{.State.Pid}}", replica], capture_output=True,
+                                 text=True, check=True).stdout.strip()
+            os.kill(int(pid), signal.SIGKILL)
+            r = batch.result()
+        assert [x["status"] for x in r.json()["results"]] == ["correct"] * 6
+        healed = httpx.post(f"{url}/score", json={"items": [slow] * 4}, timeout=120).json()
+        assert [x["status"] for x in healed["results"]] == ["correct"] * 4
+        ready = httpx.get(f"{url}/ready", timeout=5).json()["domains"]["code"]
+        assert ready["runners_alive"] == ready["runners"] and ready["runners_replaced"] >= 1
         # published on loopback only
         ps = subprocess.run([*compose, "ps"], cwd=ROOT, env=env, capture_output=True, text=True)
         assert f"127.0.0.1:{port}->8000" in ps.stdout
