@@ -119,3 +119,24 @@ def test_image_without_runner_fails_start_and_leaves_nothing() -> None:
     sandbox_image()  # same daemon check as the other tests
     assert "exited" in asyncio.run(go())
     assert sandbox_containers() == []
+
+
+def test_program_unlinking_the_runner_socket_gets_its_runner_replaced() -> None:
+    """Tests share the runner's uid, so they can unlink its socket: the runner answers that job,
+    then exits, and the pool starts a fresh container for the next one."""
+    unlink = "import os\nos.unlink('/run/sandbox/runner.sock')\nprint(1)"
+
+    async def go() -> tuple[str, str, int]:
+        pool = make_pool("docker", 1, _UID)
+        await pool.start()
+        try:
+            first = await pool.execute({"language": "python", "program": unlink,
+                                        "tests": [{"stdin": "", "expected": "1"}]})
+            second = await pool.execute({"language": "python", "program": "print(2)",
+                                         "tests": [{"stdin": "", "expected": "2"}]})
+            return first["verdict"], second["verdict"], pool.replaced
+        finally:
+            await pool.close()
+
+    assert asyncio.run(go()) == ("AC", "AC", 1)
+    assert sandbox_containers() == []
