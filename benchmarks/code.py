@@ -17,6 +17,7 @@ import tempfile
 import time
 from typing import Any
 
+from sandbox.backends.docker import ContainerSpec, DockerPool
 from sandbox.backends.local import DEFAULT_PYTHON, local_pool
 from sandbox.backends.pool import RunnerPool
 
@@ -67,17 +68,18 @@ async def ours(items: list[tuple[str, list[tuple[str, str]]]], pool: RunnerPool)
         await pool.close()
 
 
-def docker_pool(runners: int, image: str) -> RunnerPool | str:
-    """The Docker pool, or why it cannot run here."""
+ROUNDS = 3
+
+
+def docker_unavailable(image: str) -> str | None:
+    """Why the Docker pool cannot run here, or None."""
     try:
         import docker
 
         docker.from_env().images.get(image)
     except Exception as exc:
-        return f"skipped ({type(exc).__name__}: {exc})"
-    from sandbox.backends.docker import ContainerSpec, DockerPool
-
-    return DockerPool(runners, ContainerSpec(image=image), base_uid=64100)
+        return f"{type(exc).__name__}: {exc}"
+    return None
 
 
 def main() -> None:
@@ -87,18 +89,24 @@ def main() -> None:
     items = problems(count)
     tests = sum(len(t) for _, t in items)
     t_base = baseline(items)
-    t_local = asyncio.run(ours(items, local_pool(runners, base_uid=64000)))
-    print(f"{count} problems x 10 tests = {tests} tests, {runners} runners")
+    skip = docker_unavailable(image)
+    if skip:
+        print(f"docker pool: skipped ({skip})")
+    # Our two paths alternate for ROUNDS rounds and each keeps its best: on a shared machine a
+    # burst of someone else's load then cannot decide the local-vs-Docker ratio.
+    t_local = t_docker = float("inf")
+    for _ in range(ROUNDS):
+        t_local = min(t_local, asyncio.run(ours(items, local_pool(runners, base_uid=64000))))
+        if not skip:
+            pool = DockerPool(runners, ContainerSpec(image=image), base_uid=64100)
+            t_docker = min(t_docker, asyncio.run(ours(items, pool)))
+    print(f"{count} problems x 10 tests = {tests} tests, {runners} runners, best of {ROUNDS} rounds")
     print(f"baseline subprocess per test: {tests / t_base:8.1f} tests/s ({t_base:.2f} s)")
     print(f"local runners (fork/test):    {tests / t_local:8.1f} tests/s ({t_local:.2f} s)  "
           f"{t_base / t_local:.1f}x baseline")
-    pool = docker_pool(runners, image)
-    if isinstance(pool, str):
-        print(f"docker pool: {pool}")
-        return
-    t_docker = asyncio.run(ours(items, pool))
-    print(f"docker pool (fork/test):      {tests / t_docker:8.1f} tests/s ({t_docker:.2f} s)  "
-          f"{t_base / t_docker:.1f}x baseline, {t_local / t_docker:.2f}x local")
+    if t_docker < float("inf"):
+        print(f"docker pool (fork/test):      {tests / t_docker:8.1f} tests/s ({t_docker:.2f} s)  "
+              f"{t_base / t_docker:.1f}x baseline, {t_local / t_docker:.2f}x local")
 
 
 if __name__ == "__main__":

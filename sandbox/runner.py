@@ -7,8 +7,10 @@ a dedicated unprivileged uid. The parent drains stdout/stderr while waiting (so 
 a false TLE), stops at the output cap (OLE, not truncation), and afterwards kills every process of the
 sandbox uid (setsid daemons included) and reaps orphans (the runner is a subreaper / PID 1).
 
-Wire format (`--stdio`, `--socket PATH`): 4-byte big-endian length + UTF-8 JSON, one job per frame,
-one result per frame.
+Wire format (`--stdio`, `--socket PATH [--socket-mode OCTAL]`): 4-byte big-endian length + UTF-8
+JSON, one job per frame, one result per frame. As PID 1 of a container without a uid to switch to
+(the Docker and compose backends), tests run as the runner's own uid: `kill(-1)` cannot reach PID
+1, and the runner sweeps every other process of its namespace after each test.
 
 Job: {language: python|cpp, program, tests: [test], fn_name?, checker?: "tokens"|"exact"|
 {"program": python}, limits: {time_s, memory_mb, output_bytes}, early_exit: bool}
@@ -208,13 +210,23 @@ def _resolve(namespace: dict[str, Any], name: str) -> Any:
 # ---------------------------------------------------------------- parent side
 
 def _cleanup_uid() -> None:
-    """Kill every process of the sandbox uid (setsid daemons escape the process group), then reap."""
-    if os.geteuid() == 0 and SANDBOX_UID:
+    """Kill every process a test left (setsid daemons escape the process group), then reap."""
+    if os.getpid() == 1:
+        # PID 1 of our own namespace (local unshare or a container): every other process in it is
+        # a test's, and kill(-1) spares the caller and PID 1 (us), so sweep in-process.
+        for _ in range(10_000):  # a fork bomb refills while kill(-1) walks the table
+            try:
+                os.kill(-1, signal.SIGKILL)
+            except OSError:
+                break
+            if not _others_alive():
+                break
+    elif os.geteuid() == 0 and SANDBOX_UID:
         pid = os.fork()
         if pid == 0:
             try:
                 os.setuid(SANDBOX_UID)
-                for _ in range(10_000):  # a fork bomb refills while kill(-1) walks the table
+                for _ in range(10_000):
                     os.kill(-1, signal.SIGKILL)
                     if not _uid_alive(SANDBOX_UID):
                         break
@@ -222,15 +234,6 @@ def _cleanup_uid() -> None:
                 pass
             os._exit(0)
         os.waitpid(pid, 0)
-    elif _contained():
-        # Tests share our uid, and kill(-1) spares the caller and PID 1 (us): sweep in-process.
-        for _ in range(10_000):
-            try:
-                os.kill(-1, signal.SIGKILL)
-            except OSError:
-                break
-            if not _others_alive():
-                break
     _reap()
 
 
@@ -510,11 +513,16 @@ def serve_socket(path: str, mode: int = 0o600) -> None:
 
     In a container the tests share the runner's uid and could unlink or replace the socket; the
     runner then exits after the job, so the container is restarted instead of silently orphaned."""
-    if os.path.exists(path):
-        os.unlink(path)
+    # Bind and listen under a temporary name, then rename: the path appears only once it accepts
+    # connections (a host polling for it never sees a refusing socket).
+    staging = f"{path}.{os.getpid()}.tmp"
+    if os.path.exists(staging):
+        os.unlink(staging)
     srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    srv.bind(path)
-    os.chmod(path, mode)
+    srv.bind(staging)
+    os.chmod(staging, mode)
+    srv.listen(1)
+    os.replace(staging, path)
     inode = os.stat(path).st_ino
 
     def healthy() -> bool:
@@ -523,7 +531,6 @@ def serve_socket(path: str, mode: int = 0o600) -> None:
         except OSError:
             return False
 
-    srv.listen(1)
     while True:
         conn, _ = srv.accept()
         with conn, conn.makefile("rb") as r, conn.makefile("wb") as w:

@@ -5,17 +5,23 @@ from __future__ import annotations
 import subprocess
 
 import httpx
+import pytest
 
 from tests.conftest import running_server
+from tests.docker_support import sandbox_containers, sandbox_image
 
 
 def _fenced(code: str) -> str:
     return f"```python\n{code}\n```"
 
 
-def test_service_survives_hostile_batch() -> None:
+@pytest.mark.parametrize("backend", ["local", pytest.param("docker", marks=pytest.mark.docker)])
+def test_service_survives_hostile_batch(backend: str) -> None:
     env = {"VERIFIERS_DOMAINS": '["code"]', "VERIFIERS_CODE__RUNNERS": "2",
-           "VERIFIERS_CODE__BASE_UID": "63000", "VERIFIERS_CODE__TIME_LIMIT_S": "1"}
+           "VERIFIERS_CODE__BASE_UID": "63000", "VERIFIERS_CODE__TIME_LIMIT_S": "1",
+           "VERIFIERS_CODE__BACKEND": backend}
+    if backend == "docker":
+        env["VERIFIERS_CODE__DOCKER_IMAGE"] = sandbox_image()
     label = {"tests": {"inputs": ["4"], "outputs": ["16"]}}
     programs = {
         "fork_bomb": "import os\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n        pass",
@@ -33,3 +39,4 @@ def test_service_survives_hostile_batch() -> None:
     for uid in (63000, 63001):
         ps = subprocess.run(["ps", "-o", "pid=", "-u", str(uid)], capture_output=True, text=True)
         assert ps.stdout.split() == []
+    assert sandbox_containers() == []  # shutdown removed the pool's containers

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
+import subprocess
+import sys
 from typing import Any
 
 import pytest
 
 from sandbox.backends.docker import DockerHost
-from tests.docker_support import make_pool, sandbox_containers
+from tests.conftest import ROOT
+from tests.docker_support import make_pool, sandbox_containers, sandbox_image
 
 pytestmark = pytest.mark.docker
 
@@ -56,4 +61,82 @@ def test_containers_are_hardened() -> None:
     assert hc["NetworkMode"] == "none" and hc["ReadonlyRootfs"] and hc["CapDrop"] == ["ALL"]
     assert "no-new-privileges" in hc["SecurityOpt"] and hc["PidsLimit"] > 0 and hc["Memory"] > 0
     assert hc["NanoCpus"] > 0 and "/tmp" in hc["Tmpfs"] and attrs["Config"]["User"] == f"{_UID}:{_UID}"
+    assert sandbox_containers() == []
+
+
+def test_containers_of_a_killed_api_are_removed_by_the_next_pool() -> None:
+    """An API SIGKILLed with a warm pool cannot clean up; the next pool on this host does."""
+    crash = ("import asyncio, os, signal\nfrom sandbox.backends.docker import ContainerSpec, DockerPool\n"
+             "async def main():\n"
+             f"    pool = DockerPool(1, ContainerSpec(image={sandbox_image()!r}), base_uid={_UID})\n"
+             "    await pool.start()\n    os.kill(os.getpid(), signal.SIGKILL)\nasyncio.run(main())\n")
+    proc = subprocess.run([sys.executable, "-c", crash], cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == -signal.SIGKILL, proc.stderr
+    assert len(sandbox_containers()) == 1  # the orphan
+
+    async def go() -> None:
+        pool = make_pool("docker", 1, _UID)
+        await pool.start()
+        await pool.close()
+
+    asyncio.run(go())
+    assert sandbox_containers() == []
+
+
+def test_cpp_compiles_and_runs_in_the_container() -> None:
+    """g++ works under a read-only root: it builds in the tmpfs work dir, which allows exec."""
+    good = "#include <iostream>\nint main() { long long a, b; std::cin >> a >> b; std::cout << a * b << '\\n'; }"
+
+    async def go() -> tuple[dict[str, Any], dict[str, Any]]:
+        pool = make_pool("docker", 1, _UID)
+        await pool.start()
+        try:
+            tests = [{"stdin": "6 7", "expected": "42"}, {"stdin": "100000 100000", "expected": "10000000000"}]
+            ok = await pool.execute({"language": "cpp", "program": good, "tests": tests})
+            ce = await pool.execute({"language": "cpp", "program": "int main() { return x; }", "tests": tests})
+            return ok, ce
+        finally:
+            await pool.close()
+
+    ok, ce = asyncio.run(go())
+    assert ok["verdict"] == "AC" and [t["verdict"] for t in ok["tests"]] == ["AC", "AC"]
+    assert ce["verdict"] == "CE" and "x" in ce["compile"]["detail"]
+
+
+def test_image_without_runner_fails_start_and_leaves_nothing() -> None:
+    """A container that exits instead of serving is a clear start failure, not a hang or a leak."""
+    from sandbox.backends.base import HostFailure
+    from sandbox.backends.docker import ContainerSpec, DockerPool
+    from tests.docker_support import BASE_IMAGE
+
+    async def go() -> str:
+        pool = DockerPool(1, ContainerSpec(image=BASE_IMAGE), base_uid=_UID)  # no /opt/sandbox/runner.py
+        with pytest.raises(HostFailure) as err:
+            await pool.start()
+        return str(err.value)
+
+    sandbox_image()  # same daemon check as the other tests
+    assert "exited" in asyncio.run(go())
+    assert sandbox_containers() == []
+
+
+def test_program_unlinking_the_runner_socket_gets_its_runner_replaced() -> None:
+    """Tests share the runner's uid, so they can unlink its socket: the runner answers that job,
+    then exits, and the pool starts a fresh container for the next one."""
+    unlink = "import os\nos.unlink('/run/sandbox/runner.sock')\nprint(1)"
+
+    async def go() -> tuple[str, str, int]:
+        pool = make_pool("docker", 1, _UID)
+        await pool.start()
+        try:
+            first = await pool.execute({"language": "python", "program": unlink,
+                                        "tests": [{"stdin": "", "expected": "1"}]})
+            second = await pool.execute({"language": "python", "program": "print(2)",
+                                         "tests": [{"stdin": "", "expected": "2"}]})
+            return first["verdict"], second["verdict"], pool.replaced
+        finally:
+            await pool.close()
+
+    assert asyncio.run(go()) == ("AC", "AC", 1)
     assert sandbox_containers() == []

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from sandbox.backends.local import RUNNER
 from tests.docker_support import make_pool, sandbox_containers
 
 _UID = 61900
@@ -96,9 +97,12 @@ def test_network_is_unreachable(backend: str) -> None:
 
 
 def test_cannot_write_outside_work_dir(backend: str) -> None:
+    # Opening with "r+" asks for write access without changing the file, should the check fail.
     target = Path(__file__).resolve().parent.parent / "pwned.txt"
-    probe = (f"try:\n    open({str(target)!r}, 'w').write('x')\n    print('wrote')\n"
-             "except OSError:\n    print('denied')\n")
+    runner = str(RUNNER) if backend == "local" else "/opt/sandbox/runner.py"
+    probe = (f"import os\nopened = []\nfor path, mode in (({str(target)!r}, 'w'), ('/pwned.txt', 'w'), "
+             f"({runner!r}, 'r+')):\n    try:\n        open(path, mode).close()\n        opened.append(path)\n"
+             "    except OSError:\n        pass\nprint(opened or 'denied')\n")
     assert run_hostile(backend, probe, "denied")["verdict"] == "AC"
     assert not target.exists()
 

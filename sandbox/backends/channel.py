@@ -17,7 +17,7 @@ from sandbox.backends.base import HostFailure
 READ_LIMIT = 1 << 26  # asyncio buffer limit: a reply holds at most every test's capped stderr
 
 
-async def exchange(reader: asyncio.StreamReader, writer: asyncio.StreamWriter | Any,
+async def exchange(reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
                    job: dict[str, Any], budget_s: float) -> dict[str, Any]:
     """Send `job`, return the runner's result; raise HostFailure if the runner failed.
 

@@ -19,16 +19,23 @@ from sandbox.backends.unix import UnixSocketHost
 
 
 class ComposeHost(UnixSocketHost):
-    def __init__(self, socket_dir: str, claimed: set[str], timeout_s: float = 60.0) -> None:
+    def __init__(self, socket_dir: str, claimed: set[str], timeout_s: float = 60.0,
+                 restart_timeout_s: float = 2.0) -> None:
         super().__init__()
         self.socket_dir = socket_dir
         self.claimed = claimed  # shared by the pool's hosts: one connection per runner
         self.timeout_s = timeout_s
+        self.restart_timeout_s = restart_timeout_s
         self.path: str | None = None
+        self._started = False
 
     async def start(self) -> None:
-        """Connect to a free replica, waiting for one to appear (replicas may start after us)."""
-        deadline = time.monotonic() + self.timeout_s
+        """Connect to a free replica. The first start waits for replicas to appear (they may start
+        after the API); a restart waits briefly, so a replica still restarting costs the pool
+        little (it tries again when the host is next picked)."""
+        wait_s = self.restart_timeout_s if self._started else self.timeout_s
+        self._started = True
+        deadline = time.monotonic() + wait_s
         last = "no runner socket"
         while time.monotonic() < deadline:
             for path in sorted(glob.glob(os.path.join(self.socket_dir, "*.sock"))):
@@ -36,7 +43,7 @@ class ComposeHost(UnixSocketHost):
                     continue
                 self.claimed.add(path)
                 try:
-                    await self.connect(path, self.timeout_s)
+                    await self.connect(path, self.timeout_s)  # may wait for the runner's current job
                 except HostFailure as exc:  # a stale socket of a removed replica, or one restarting
                     self.claimed.discard(path)
                     last = str(exc)
@@ -44,7 +51,7 @@ class ComposeHost(UnixSocketHost):
                 self.path = path
                 return
             await asyncio.sleep(0.2)
-        raise HostFailure(f"no free sandbox replica in {self.socket_dir} after {self.timeout_s:g} s: {last}")
+        raise HostFailure(f"no free sandbox replica in {self.socket_dir} after {wait_s:g} s: {last}")
 
     async def close(self) -> None:
         await self.disconnect()

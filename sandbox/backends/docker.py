@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
+import socket
 import tempfile
 import time
 import uuid
@@ -25,6 +26,8 @@ from sandbox.backends.pool import RunnerPool
 from sandbox.backends.unix import UnixSocketHost
 
 LABEL = "cascade-verifiers.sandbox"  # every container we start carries it (leak checks, cleanup)
+OWNER = "cascade-verifiers.owner"  # "<hostname>:<pid>" of the API process that started it
+_OWNER = f"{socket.gethostname()}:{os.getpid()}"
 _SOCKET_DIR = "/run/sandbox"
 
 
@@ -60,13 +63,24 @@ class DockerHost(UnixSocketHost):
             raise HostFailure(f"cannot start sandbox container: {exc}") from exc
         path = os.path.join(self.socket_dir, "runner.sock")
         deadline = time.monotonic() + self.spec.start_timeout_s
+        polls = 0
         while not os.path.exists(path):
-            if time.monotonic() > deadline:
+            polls += 1
+            exited = polls % 25 == 0 and await asyncio.to_thread(self._exited)
+            if exited or time.monotonic() > deadline:
                 logs = await asyncio.to_thread(self._logs)
                 await self.close()
-                raise HostFailure(f"sandbox container did not open its socket: {logs}")
+                raise HostFailure(f"sandbox container {'exited' if exited else 'did not open its socket'}: {logs}")
             await asyncio.sleep(0.02)
         await self.connect(path, self.spec.start_timeout_s)
+
+    def _exited(self) -> bool:
+        """Whether the container stopped before serving (e.g. an image without the runner)."""
+        try:
+            self.container.reload()
+        except Exception:  # removed behind our back: as good as exited
+            return True
+        return bool(self.container.status in ("exited", "dead"))
 
     def _run(self) -> Any:
         s = self.spec
@@ -80,7 +94,7 @@ class DockerHost(UnixSocketHost):
             mem_limit=f"{s.memory_mb}m", memswap_limit=f"{s.memory_mb}m", nano_cpus=int(s.cpus * 1e9),
             ipc_mode="private", working_dir="/tmp", environment={},
             volumes={self.socket_dir: {"bind": _SOCKET_DIR, "mode": "rw"}},
-            labels={LABEL: self.pool_id}, name=f"cascade-sandbox-{self.pool_id}-{self.uid}-{uuid.uuid4().hex[:6]}",
+            labels={LABEL: self.pool_id, OWNER: _OWNER}, name=f"cascade-sandbox-{self.pool_id}-{self.uid}-{uuid.uuid4().hex[:6]}",
         )
 
     def _logs(self) -> str:
@@ -120,6 +134,34 @@ class DockerPool(RunnerPool):
         super().__init__(lambda i: DockerHost(self.client, spec, base_uid + i, self.socket_root, self.pool_id),
                          size, recycle_after)
 
+    async def start(self) -> None:
+        await asyncio.to_thread(remove_orphans, self.client)
+        await super().start()
+
     async def close(self) -> None:
         await super().close()
         shutil.rmtree(self.socket_root, ignore_errors=True)
+
+
+def remove_orphans(client: Any) -> list[str]:
+    """Remove sandbox containers whose API process on this host is gone (it was SIGKILLed or
+    crashed before `close`); returns their names. Containers of live processes are left alone."""
+    host = socket.gethostname()
+    removed = []
+    for container in client.containers.list(all=True, filters={"label": OWNER}):
+        owner_host, _, pid = container.labels.get(OWNER, "").rpartition(":")
+        if owner_host != host or not pid.isdigit() or _pid_alive(int(pid)):
+            continue
+        _remove(container)
+        removed.append(container.name)
+    return removed
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

@@ -10,7 +10,6 @@ cannot accumulate for ever.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -55,33 +54,45 @@ class RunnerPool:
         return [h for h in self.hosts if id(h) not in idle]
 
     async def execute(self, job: dict[str, Any]) -> dict[str, Any]:
-        """The runner's result; raises HostFailure when two runners failed on this job."""
+        """The runner's result; raises HostFailure when two runners failed on this job, or when
+        no host can be (re)started at all."""
         budget = job_budget_s(job)
-        last: HostFailure | None = None
-        for _ in range(2):
+        failures = unstartable = 0
+        while True:
             host = await self._idle.get()
             try:
-                if not host.alive:
-                    await self._replace(host)
-                result = await host.execute(job, budget)
+                if not host.alive and not await self._revive(host):
+                    # A dead host that cannot come back (its replica is still restarting) does
+                    # not count against the job: try the others, unless none can start.
+                    unstartable += 1
+                    if unstartable >= self.size:
+                        raise HostFailure("no sandbox runner could be started")
+                    continue
+                try:
+                    result = await host.execute(job, budget)
+                except HostFailure as exc:
+                    failures += 1
+                    log.warning("sandbox host failed (%s); replacing it", exc)
+                    await self._revive(host)
+                    if failures == 2:
+                        raise
+                    continue
                 self._jobs[id(host)] += 1
                 if self.recycle_after and self._jobs[id(host)] >= self.recycle_after:
-                    with contextlib.suppress(HostFailure, OSError):  # retried when next picked
-                        await self._replace(host)
+                    await self._revive(host)  # if this fails, the host is revived when next picked
                 return result
-            except HostFailure as exc:
-                last = exc
-                log.warning("sandbox host failed (%s); replacing it", exc)
-                with contextlib.suppress(HostFailure, OSError):
-                    await self._replace(host)
             finally:
                 self._idle.put_nowait(host)
-        assert last is not None
-        raise last
 
-    async def _replace(self, host: RunnerHost) -> None:
-        """Restart `host` in place (a fresh runner, process or container)."""
+    async def _revive(self, host: RunnerHost) -> bool:
+        """Restart `host` in place (a fresh runner, process or container); False if it could not
+        be started, in which case it stays dead until it is picked again."""
         self._jobs[id(host)] = 0
         self.replaced += 1
         await host.close()
-        await host.start()
+        try:
+            await host.start()
+        except (HostFailure, OSError) as exc:
+            log.warning("sandbox host could not be restarted: %s", exc)
+            return False
+        return True

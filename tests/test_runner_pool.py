@@ -1,0 +1,90 @@
+"""RunnerPool policy on real local runners: recycling after N jobs, and replacing a dead host."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from sandbox.backends.local import LocalHost, local_pool
+
+_JOB = {"language": "python", "program": "print(int(input()) + 1)", "tests": [{"stdin": "1", "expected": "2"}]}
+
+
+def test_host_is_recycled_after_n_jobs() -> None:
+    async def go() -> tuple[list[str], int, set[int]]:
+        pool = local_pool(1, base_uid=61950, recycle_after=2)
+        await pool.start()
+        try:
+            host = pool.hosts[0]
+            assert isinstance(host, LocalHost)
+            pids = set()
+            verdicts = []
+            for _ in range(5):
+                assert host.proc is not None
+                pids.add(host.proc.pid)
+                verdicts.append((await pool.execute(_JOB))["verdict"])
+            return verdicts, pool.replaced, pids
+        finally:
+            await pool.close()
+
+    verdicts, replaced, pids = asyncio.run(go())
+    assert verdicts == ["AC"] * 5
+    assert replaced == 2 and len(pids) == 3  # jobs 1-2, 3-4 and 5 each had a fresh runner
+
+
+def test_dead_host_is_replaced_before_its_next_job() -> None:
+    async def go() -> tuple[str, int, int]:
+        pool = local_pool(1, base_uid=61950)
+        await pool.start()
+        try:
+            host = pool.hosts[0]
+            assert isinstance(host, LocalHost) and host.proc is not None
+            host.proc.kill()
+            await host.proc.wait()
+            assert pool.alive == 0
+            verdict = (await pool.execute(_JOB))["verdict"]
+            return verdict, pool.replaced, pool.alive
+        finally:
+            await pool.close()
+
+    assert asyncio.run(go()) == ("AC", 1, 1)
+
+
+def test_host_that_cannot_restart_does_not_cost_the_job() -> None:
+    """One runner dies and cannot come back (its interpreter is gone): jobs go to the other one."""
+    async def go() -> tuple[list[str], int]:
+        pool = local_pool(2, base_uid=61950)
+        await pool.start()
+        try:
+            broken = pool.hosts[0]
+            assert isinstance(broken, LocalHost) and broken.proc is not None
+            broken.python = "/nonexistent/python3"
+            broken.proc.kill()
+            await broken.proc.wait()
+            verdicts = [(await pool.execute(_JOB))["verdict"] for _ in range(4)]
+            return verdicts, pool.alive
+        finally:
+            await pool.close()
+
+    assert asyncio.run(go()) == (["AC"] * 4, 1)
+
+
+def test_no_startable_host_is_a_host_failure() -> None:
+    from sandbox.backends.base import HostFailure
+
+    async def go() -> None:
+        pool = local_pool(1, base_uid=61950)
+        await pool.start()
+        try:
+            host = pool.hosts[0]
+            assert isinstance(host, LocalHost) and host.proc is not None
+            host.python = "/nonexistent/python3"
+            host.proc.kill()
+            await host.proc.wait()
+            with pytest.raises(HostFailure):
+                await pool.execute(_JOB)
+        finally:
+            await pool.close()
+
+    asyncio.run(go())
