@@ -142,7 +142,11 @@ class Engine:
     def readiness(self) -> dict[str, Readiness]:
         out = {}
         for name, verifier in self._verifiers.items():
-            state = verifier.readiness()
+            try:
+                state = verifier.readiness()
+            except Exception as exc:  # noqa: BLE001 - a broken probe means not ready, never a 500
+                log.exception("%s: readiness probe failed", name)
+                state = Readiness(False, {"error": f"readiness probe failed: {exc!r}"})
             gate = self._admission.get(name)
             if gate is not None:
                 state = Readiness(state.ready, {**state.detail, "admitted": gate.admitted, "waiting": gate.waiting,

@@ -52,6 +52,7 @@ class RayPool:
         self._lost = lost
         self._slots: list[_Slot] = []
         self._next_index = 0
+        self.replaced = 0  # actors replaced after a loss, as `RunnerPool.replaced` counts runners
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -154,6 +155,7 @@ class RayPool:
                 load = {n: sum(1 for s in self._slots if s.alive and s.node_id == n) for n in nodes}
                 slot.index, self._next_index = self._next_index, self._next_index + 1
                 await self._launch(slot, min(nodes, key=load.__getitem__))
+                self.replaced += 1
                 log.info("%s: replacement actor %d up on node %s", self.name, slot.index, slot.node_id)
                 break
             except asyncio.CancelledError:
