@@ -29,7 +29,7 @@ def hf_reference(model: LocalRewardModel, path: Path, head: str) -> list[float]:
     """Each conversation alone through the plain HF model, read the way the model card says."""
     out = []
     for conversation in CONVERSATIONS:
-        ids = torch.tensor([model.encode(conversation)[0]])
+        ids = torch.tensor([model.encode([conversation])[0][0]])
         if head == "causal_lm":
             out.append(AutoModelForCausalLM.from_pretrained(path).eval()(input_ids=ids).logits[0, -1, 0].item())
         else:
@@ -50,7 +50,7 @@ def test_scores_follow_the_head_convention_batched_or_not(tmp_path: Path, head: 
 
 def test_chat_template_ends_like_the_model_card(tmp_path: Path) -> None:
     model = loaded(build_tiny_rm(tmp_path / "m", "causal_lm"))
-    ids, truncated = model.encode(CONVERSATIONS[0])
+    [(ids, truncated)] = model.encode(CONVERSATIONS[:1])
     text = model._tokenizer.decode(ids)
     assert not truncated
     assert text.startswith("<|im_start|>user\nSay hi")
@@ -70,7 +70,7 @@ def test_long_input_keeps_its_last_tokens_and_says_so(tmp_path: Path) -> None:
     path = build_tiny_rm(tmp_path / "m")
     long_conversation = [{"role": "user", "content": "word " * 300}, {"role": "assistant", "content": "Fine."}]
     full = loaded(path)
-    ids, _ = full.encode(long_conversation)
+    [(ids, _)] = full.encode([long_conversation])
     short = loaded(path, max_length=64)
     scored = short.score_sync([long_conversation, CONVERSATIONS[0]])
     assert (scored[0].tokens, scored[0].truncated) == (64, True)

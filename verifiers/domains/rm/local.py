@@ -1,8 +1,8 @@
 """The in-process Hugging Face reward model (torch + transformers, CPU or GPU).
 
 Two head conventions, one forward path: the base transformer runs once, the hidden state of each
-row's last real token is read (right padding, so a padded row computes exactly what it would
-alone), and the head maps it to a scalar:
+row's last real token is read (right padding, no padding mask: see `_run`), and the head maps
+it to a scalar:
 
 - `classification`: a `*ForSequenceClassification` checkpoint or an OpenRLHF reward model (a
   `score` Linear(hidden, 1), named by `config.value_head_prefix`); `config.mean`/`config.std`
@@ -109,15 +109,22 @@ class LocalRewardModel:
         async with self._lock:  # one forward at a time: torch already uses every core
             return await asyncio.to_thread(self.score_sync, conversations)
 
-    def encode(self, conversation: Conversation) -> tuple[list[int], bool]:
-        """Token ids of the templated conversation, left-truncated to max_length; and whether cut."""
-        text = self._tokenizer.apply_chat_template(conversation, tokenize=False, add_generation_prompt=False)
-        ids: list[int] = self._tokenizer(text, add_special_tokens=False)["input_ids"]
+    def encode(self, conversations: Sequence[Conversation]) -> list[tuple[list[int], bool]]:
+        """Token ids of each templated conversation, left-truncated to max_length; and whether cut.
+
+        One text at a time: the tokenizer's parallel batch call was slower on short texts here
+        (its thread pool competes with torch for the same cores).
+        """
         limit = self.settings.max_length
-        return (ids[-limit:], True) if len(ids) > limit else (ids, False)
+        out = []
+        for conversation in conversations:
+            text = self._tokenizer.apply_chat_template(conversation, tokenize=False, add_generation_prompt=False)
+            ids: list[int] = self._tokenizer.encode(text, add_special_tokens=False)
+            out.append((ids[-limit:], True) if len(ids) > limit else (ids, False))
+        return out
 
     def score_sync(self, conversations: Sequence[Conversation]) -> list[Scored]:
-        encoded = [self.encode(c) for c in conversations]
+        encoded = self.encode(conversations)
         rewards = self.forward_ids([ids for ids, _ in encoded])
         return [Scored(r, len(ids), cut) for r, (ids, cut) in zip(rewards, encoded)]
 
@@ -139,20 +146,19 @@ class LocalRewardModel:
 
     @torch.inference_mode()
     def _run(self, rows: Sequence[list[int]], chunk: list[int], out: list[float]) -> None:
-        width = max(len(rows[i]) for i in chunk)
-        if width == 0:
+        """One padded pass. Right padding under causal attention needs no padding mask: a real
+        token never attends to the pads after it, so the last real token's state is exactly the
+        unpadded one (and the attention kernel keeps its fast causal path)."""
+        lengths = [len(rows[i]) for i in chunk]
+        if min(lengths) == 0:
             raise BackendError("empty input after templating")
         pad = self._tokenizer.pad_token_id if self._tokenizer.pad_token_id is not None else 0
-        ids = torch.full((len(chunk), width), pad, dtype=torch.long)
-        mask = torch.zeros((len(chunk), width), dtype=torch.long)
+        ids = torch.full((len(chunk), max(lengths)), pad, dtype=torch.long)
         for r, i in enumerate(chunk):
-            ids[r, : len(rows[i])] = torch.tensor(rows[i], dtype=torch.long)
-            mask[r, : len(rows[i])] = 1
-        ids, mask = ids.to(self._device), mask.to(self._device)
-        hidden = self._model.base_model(input_ids=ids, attention_mask=mask).last_hidden_state
-        last = hidden[torch.arange(len(chunk), device=hidden.device), mask.sum(dim=1) - 1]
-        scores = self._apply_head(last).float().cpu().tolist()
-        for i, value in zip(chunk, scores):
+            ids[r, : lengths[r]] = torch.tensor(rows[i], dtype=torch.long)
+        hidden = self._model.base_model(input_ids=ids.to(self._device)).last_hidden_state
+        last = hidden[torch.arange(len(chunk), device=hidden.device), torch.tensor(lengths, device=hidden.device) - 1]
+        for i, value in zip(chunk, self._apply_head(last).float().cpu().tolist()):
             out[i] = value
 
     def _apply_head(self, last_hidden: torch.Tensor) -> torch.Tensor:
