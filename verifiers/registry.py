@@ -19,6 +19,7 @@ DOMAINS: dict[str, str] = {
     "math": "verifiers.domains.math.verifier:MathVerifier",
     "code": "verifiers.domains.code.verifier:CodeVerifier",
     "rm": "verifiers.domains.rm.verifier:RMVerifier",
+    "if_rm": "verifiers.domains.if_rm.verifier:IfRmVerifier",
 }
 
 
