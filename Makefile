@@ -22,12 +22,14 @@ serve: venv
 test-deps: $(BIN)/python
 	$(BIN)/pip install -q "torch==2.13.0"
 	$(BIN)/pip install -q -e ".[test]"
+	$(BIN)/pip install -q --no-deps "openrlhf==0.11.2"  # its parser and reward executor, not its GPU stack
 
 test: test-deps
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
 bench: test-deps
 	$(BIN)/python -m benchmarks.math
+	$(BIN)/python -m benchmarks.swe
 
 clean:
 	rm -rf $(VENV) .pytest_cache

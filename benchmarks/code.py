@@ -1,7 +1,10 @@
-"""Code execution throughput: one `python3` subprocess per test (baseline) vs our sandbox runners.
+"""Code execution throughput: one `python3` subprocess per test (baseline) vs our sandbox runners
+on local namespaces and in the Docker pool.
 
-Both sides run the same correct stdin/stdout solutions, 10 tests per problem, in one process run,
-so the ratio is meaningful on any machine. Usage: PYTHONPATH=. python benchmarks/code.py [problems]
+All three run the same correct stdin/stdout solutions, 10 tests per problem, in one process run,
+so the ratios are meaningful on any machine. The Docker column needs a daemon and the sandbox
+image (`docker build -t cascade-sandbox:latest sandbox/`); without them it is reported as skipped.
+Usage: PYTHONPATH=. python -m benchmarks.code [problems] [docker image]
 """
 
 from __future__ import annotations
@@ -14,7 +17,8 @@ import tempfile
 import time
 from typing import Any
 
-from sandbox.backends.local import DEFAULT_PYTHON, LocalPool
+from sandbox.backends.local import DEFAULT_PYTHON, local_pool
+from sandbox.backends.pool import RunnerPool
 
 SOLUTIONS = [
     ("a, b = map(int, input().split())\nprint(a + b)", lambda i: (f"{i} {i * 7}", f"{i * 8}")),
@@ -47,8 +51,8 @@ def baseline(items: list[tuple[str, list[tuple[str, str]]]]) -> float:
     return time.perf_counter() - start
 
 
-async def ours(items: list[tuple[str, list[tuple[str, str]]]], runners: int) -> float:
-    pool = LocalPool(runners, base_uid=64000)
+async def ours(items: list[tuple[str, list[tuple[str, str]]]], pool: RunnerPool) -> float:
+    """Every problem as one job on `pool`, all submitted at once; timed after the pool is warm."""
     await pool.start()
     try:
         jobs: list[dict[str, Any]] = [
@@ -63,17 +67,38 @@ async def ours(items: list[tuple[str, list[tuple[str, str]]]], runners: int) -> 
         await pool.close()
 
 
+def docker_pool(runners: int, image: str) -> RunnerPool | str:
+    """The Docker pool, or why it cannot run here."""
+    try:
+        import docker
+
+        docker.from_env().images.get(image)
+    except Exception as exc:
+        return f"skipped ({type(exc).__name__}: {exc})"
+    from sandbox.backends.docker import ContainerSpec, DockerPool
+
+    return DockerPool(runners, ContainerSpec(image=image), base_uid=64100)
+
+
 def main() -> None:
     count = int(sys.argv[1]) if len(sys.argv) > 1 else 60
+    image = sys.argv[2] if len(sys.argv) > 2 else "cascade-sandbox:latest"
     runners = os.cpu_count() or 2
     items = problems(count)
     tests = sum(len(t) for _, t in items)
     t_base = baseline(items)
-    t_ours = asyncio.run(ours(items, runners))
+    t_local = asyncio.run(ours(items, local_pool(runners, base_uid=64000)))
     print(f"{count} problems x 10 tests = {tests} tests, {runners} runners")
     print(f"baseline subprocess per test: {tests / t_base:8.1f} tests/s ({t_base:.2f} s)")
-    print(f"sandbox runners (fork/test):  {tests / t_ours:8.1f} tests/s ({t_ours:.2f} s)")
-    print(f"ratio: {t_base / t_ours:.1f}x")
+    print(f"local runners (fork/test):    {tests / t_local:8.1f} tests/s ({t_local:.2f} s)  "
+          f"{t_base / t_local:.1f}x baseline")
+    pool = docker_pool(runners, image)
+    if isinstance(pool, str):
+        print(f"docker pool: {pool}")
+        return
+    t_docker = asyncio.run(ours(items, pool))
+    print(f"docker pool (fork/test):      {tests / t_docker:8.1f} tests/s ({t_docker:.2f} s)  "
+          f"{t_base / t_docker:.1f}x baseline, {t_local / t_docker:.2f}x local")
 
 
 if __name__ == "__main__":

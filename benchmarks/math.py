@@ -72,7 +72,7 @@ def _sentence(rng: random.Random) -> str:
     ))
 
 
-def make_items(prompts: int, chars: int, seed: int = 0) -> list[tuple[str, str, str]]:
+def make_items(prompts: int, chars: int, seed: int = 0, group: int = GROUP) -> list[tuple[str, str, str]]:
     """(prompt, response, gold) triples: a unique reference per prompt, each group of 16 samples
     answering with the right form, an equivalent form or a wrong one."""
     rng = random.Random(seed)
@@ -81,7 +81,7 @@ def make_items(prompts: int, chars: int, seed: int = 0) -> list[tuple[str, str, 
         gold, variants = _answer_forms(rng)
         forms = [gold, *rng.sample(variants, 2)]
         prompt = f"<|im_start|>user\nProblem {p}: solve it and box the answer.<|im_end|>\n<|im_start|>assistant\n"
-        for _ in range(GROUP):
+        for _ in range(group):
             lines: list[str] = []
             size = 0
             while size < chars:

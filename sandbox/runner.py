@@ -35,6 +35,7 @@ import time
 from typing import Any, BinaryIO
 
 _PR_SET_CHILD_SUBREAPER = 36
+_PR_SET_DUMPABLE = 4
 _MAX_FRAME = 256 * 1024 * 1024
 _STDERR_KEEP = 4096
 _COMPILE_TIME_S = 30.0
@@ -221,7 +222,37 @@ def _cleanup_uid() -> None:
                 pass
             os._exit(0)
         os.waitpid(pid, 0)
+    elif _contained():
+        # Tests share our uid, and kill(-1) spares the caller and PID 1 (us): sweep in-process.
+        for _ in range(10_000):
+            try:
+                os.kill(-1, signal.SIGKILL)
+            except OSError:
+                break
+            if not _others_alive():
+                break
     _reap()
+
+
+def _contained() -> bool:
+    """A container runner: PID 1 of its namespace without a sandbox uid to switch to, so every
+    other process in the namespace is a test's (safe to kill wholesale)."""
+    return os.getpid() == 1 and not (os.geteuid() == 0 and SANDBOX_UID)
+
+
+def _others_alive() -> bool:
+    """Whether any live process but us remains in our PID namespace."""
+    for name in os.listdir("/proc"):
+        if not name.isdigit() or name == "1":
+            continue
+        try:
+            with open(f"/proc/{name}/stat", "rb") as f:
+                state = f.read().rsplit(b")", 1)[1].split()[0]
+        except (OSError, IndexError):
+            continue
+        if state not in (b"Z", b"X"):
+            return True
+    return False
 
 
 def _uid_alive(uid: int) -> bool:
@@ -247,7 +278,7 @@ def _reap() -> None:
     """Wait for every child: after the uid sweep all of them are dead or dying (we are PID 1)."""
     while True:
         try:
-            pid, _ = os.waitpid(-1, 0 if os.geteuid() == 0 and SANDBOX_UID else os.WNOHANG)
+            pid, _ = os.waitpid(-1, 0 if os.geteuid() == 0 and SANDBOX_UID or _contained() else os.WNOHANG)
         except ChildProcessError:
             return
         if pid == 0:
@@ -459,7 +490,8 @@ def run_job(job: dict[str, Any]) -> dict[str, Any]:
 
 # ---------------------------------------------------------------- serving
 
-def serve_stream(rfile: BinaryIO, wfile: BinaryIO) -> None:
+def serve_stream(rfile: BinaryIO, wfile: BinaryIO, healthy: Any = None) -> None:
+    """Serve jobs until end of stream; exit the process after a job if `healthy()` turns false."""
     while True:
         job = read_frame(rfile)
         if job is None:
@@ -469,22 +501,38 @@ def serve_stream(rfile: BinaryIO, wfile: BinaryIO) -> None:
         except Exception as exc:  # a runner bug: report it, the host maps it to infra_error
             result = {"error": f"{type(exc).__name__}: {exc}"}
         write_frame(wfile, result)
+        if healthy is not None and not healthy():
+            sys.exit(3)
 
 
-def serve_socket(path: str) -> None:
+def serve_socket(path: str, mode: int = 0o600) -> None:
+    """Serve one connection at a time on a Unix socket (containers run with no network).
+
+    In a container the tests share the runner's uid and could unlink or replace the socket; the
+    runner then exits after the job, so the container is restarted instead of silently orphaned."""
     if os.path.exists(path):
         os.unlink(path)
     srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     srv.bind(path)
-    os.chmod(path, 0o600)
+    os.chmod(path, mode)
+    inode = os.stat(path).st_ino
+
+    def healthy() -> bool:
+        try:
+            return os.stat(path).st_ino == inode
+        except OSError:
+            return False
+
     srv.listen(1)
     while True:
         conn, _ = srv.accept()
         with conn, conn.makefile("rb") as r, conn.makefile("wb") as w:
             try:
-                serve_stream(r, w)  # type: ignore[arg-type]
+                serve_stream(r, w, healthy)  # type: ignore[arg-type]
             except (EOFError, OSError, ValueError):
                 pass
+        if not healthy():
+            sys.exit(3)
 
 
 _PRELOAD = ("collections", "itertools", "functools", "heapq", "bisect", "math", "re", "string",
@@ -513,8 +561,12 @@ def main(argv: list[str]) -> int:
     except (OSError, AttributeError):
         pass
     signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    if _contained():
+        # Tests run as our uid: non-dumpable, we cannot be ptraced or have /proc/1/mem read.
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_DUMPABLE, 0, 0, 0, 0)
     if "--socket" in args:
-        serve_socket(args[args.index("--socket") + 1])
+        mode = int(args[args.index("--socket-mode") + 1], 8) if "--socket-mode" in args else 0o600
+        serve_socket(args[args.index("--socket") + 1], mode)
         return 0
     # Protocol on fds duplicated away from 0/1 so nothing a library prints corrupts it.
     rfd, wfd = os.dup(0), os.dup(1)

@@ -74,6 +74,21 @@ def running_server(env: dict[str, str] | None = None, args: list[str] | None = N
             proc.wait()
 
 
+@contextlib.contextmanager
+def local_ray_cluster(nodes: int = 2, cpus_per_node: int = 1) -> Iterator[str]:
+    """A Ray cluster of `nodes` separate raylets on this machine; yields its address."""
+    from ray.cluster_utils import Cluster
+
+    cluster = Cluster(initialize_head=True, head_node_args={"num_cpus": cpus_per_node, "include_dashboard": False})
+    try:
+        for _ in range(nodes - 1):
+            cluster.add_node(num_cpus=cpus_per_node)
+        cluster.wait_for_nodes()
+        yield cluster.address
+    finally:
+        cluster.shutdown()
+
+
 @pytest.fixture(scope="session")
 def server() -> Iterator[str]:
     """The service on its defaults (all domains that load here)."""

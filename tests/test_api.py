@@ -73,6 +73,18 @@ def test_bearer_token_guards_everything_but_health():
         assert httpx.get(f"{url}/metrics").status_code == 401
 
 
+def test_bearer_token_covers_every_route_the_app_serves():
+    """Every route FastAPI registers (docs and schema included) except /health needs the token."""
+    from verifiers.server import create_app
+    from verifiers.settings import Settings
+
+    paths = {r.path for r in create_app(Settings(domains=[])).routes} - {"/health"}
+    with running_server(env={"VERIFIERS_SERVER__AUTH_TOKEN": "s3cret", "VERIFIERS_DOMAINS": "[\"math\"]"}) as url:
+        for path in sorted(paths):
+            assert httpx.request("GET", f"{url}{path}").status_code == 401, path
+            assert httpx.request("GET", f"{url}{path}?token=s3cret").status_code != 401, path
+
+
 def test_oversized_body_is_413():
     with running_server(env={"VERIFIERS_SERVER__MAX_BODY_BYTES": "2048"}) as url:
         r = httpx.post(f"{url}/score", json={"domain": "math", "response": "x" * 5000, "label": "1"})

@@ -54,3 +54,15 @@ def test_a_body_that_is_not_an_object_is_422(server):
     for body in ("[]", "3", '"x"', "null"):
         r = httpx.post(f"{server}/get_reward", content=body, headers={"content-type": "application/json"}, timeout=10)
         assert r.status_code == 422, (body, r.text)
+
+
+def test_invalid_utf8_is_422_with_the_offset_and_lone_surrogates_are_scored(server):
+    bad = b'{"domain": "math", "response": "\xc3\x28 \\\\boxed{1}", "label": "1"}'
+    r = httpx.post(f"{server}/score", content=bad, headers={"content-type": "application/json"}, timeout=10)
+    assert r.status_code == 422 and "offset 32" in r.json()["detail"][0]["msg"]
+    r = httpx.post(f"{server}/get_reward", content=b'{"query": ["\xff"], "labels": ["1"]}',
+                   headers={"content-type": "application/json"}, timeout=10)
+    assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body"]
+    surrogate = b'{"query": ["\\ud800 \\\\boxed{1}", "\\\\boxed{2}"], "labels": ["1", "1"]}'
+    r = httpx.post(f"{server}/get_reward", content=surrogate, headers={"content-type": "application/json"}, timeout=10)
+    assert r.status_code == 200 and r.json()["rewards"] == [1.0, 0.0]

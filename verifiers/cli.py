@@ -30,6 +30,8 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--host", help="bind address (default 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port (default 8000)")
     serve.add_argument("--config", type=Path, help="YAML/TOML/JSON settings file")
+    serve.add_argument("--ray", metavar="ADDRESS",
+                       help="run the math workers and sandbox runners as actors on this Ray cluster (HOST:PORT or auto)")
 
     score = sub.add_parser("score", help="score a JSONL of native items offline")
     score.add_argument("input", type=Path, help="JSONL, one /score item per line")
@@ -39,7 +41,8 @@ def main(argv: list[str] | None = None) -> int:
 
     args = parser.parse_args(argv)
     if args.command == "serve":
-        overrides = {k: v for k, v in (("server.host", args.host), ("server.port", args.port)) if v is not None}
+        flags = (("server.host", args.host), ("server.port", args.port), ("ray.address", args.ray))
+        overrides = {k: v for k, v in flags if v is not None}
         return serve_command(Settings.load(args.config, **overrides))
     return asyncio.run(score_command(Settings.load(args.config), args.input, args.output, args.chunk))
 
@@ -54,6 +57,7 @@ def serve_command(settings: Settings) -> int:
         create_app(settings),
         host=settings.server.host,
         port=settings.server.port,
+        backlog=settings.server.backlog,
         log_level=settings.server.log_level,
         access_log=False,  # thousands of requests per second; /metrics has the counts
         timeout_graceful_shutdown=settings.server.shutdown_grace_s,

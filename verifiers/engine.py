@@ -76,9 +76,16 @@ class Engine:
                 log.warning("%s", exc)
                 self._unavailable[name] = str(exc)
                 continue
-            self._verifiers[name] = cls(ctx)
-        for name, verifier in self._verifiers.items():
-            await verifier.start()
+            try:
+                self._verifiers[name] = cls(ctx)
+            except Exception as exc:
+                await self._fail_domain(name, None, exc)
+        for name, verifier in list(self._verifiers.items()):
+            try:
+                await verifier.start()
+            except Exception as exc:
+                await self._fail_domain(name, verifier, exc)
+                continue
             policy = verifier.batch_policy()
             eng = self.settings.engine
             self._admission[name] = Admission(eng.max_items_per_domain)
@@ -89,6 +96,18 @@ class Engine:
             )
         self._started = True
         log.info("engine started: domains=%s unavailable=%s", sorted(self._verifiers), sorted(self._unavailable))
+
+    async def _fail_domain(self, name: str, verifier: Verifier[Any] | None, exc: Exception) -> None:
+        """One domain failing to start must not take the others down: it is served as not ready
+        (its items are `infra_error`) and whatever it had acquired is released."""
+        log.error("domain %s failed to start: %s: %s", name, type(exc).__name__, exc)
+        self._verifiers.pop(name, None)
+        self._unavailable[name] = f"failed to start: {type(exc).__name__}: {exc}"
+        if verifier is not None:
+            try:
+                await verifier.close()
+            except Exception:
+                log.exception("closing verifier %s after its failed start failed", name)
 
     async def close(self) -> None:
         """Finish what is in flight, then release every verifier's resources."""

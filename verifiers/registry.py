@@ -18,6 +18,8 @@ log = logging.getLogger(__name__)
 DOMAINS: dict[str, str] = {
     "math": "verifiers.domains.math.verifier:MathVerifier",
     "code": "verifiers.domains.code.verifier:CodeVerifier",
+    "ifeval": "verifiers.domains.ifeval.verifier:IFEvalVerifier",
+    "swe": "verifiers.domains.swe.verifier:SweVerifier",
     "rm": "verifiers.domains.rm.verifier:RMVerifier",
     "if_rm": "verifiers.domains.if_rm.verifier:IfRmVerifier",
 }

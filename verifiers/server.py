@@ -1,8 +1,9 @@
 """The HTTP transport: validate, route to the engine, report. No verifier logic lives here.
 
 Bodies are parsed with orjson (the hot path is thousands of small OpenRLHF requests per second);
-strings that orjson rejects (lone UTF-16 surrogates, invalid UTF-8) are decoded leniently instead,
-with the bad code points replaced, because a hostile model output must become a verdict, not a 4xx.
+a string holding a lone UTF-16 surrogate (a legal JSON escape that a tokenizer's partial decode can
+produce) is decoded leniently instead, the surrogate replaced, because a hostile model output must
+become a verdict, not a 4xx. Raw bytes that are not UTF-8 are a broken client: 422 with the offset.
 """
 
 from __future__ import annotations
@@ -77,6 +78,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         description="Reward and verifier service for Cascade RL (math, code, IF, RM, SWE).",
         lifespan=lifespan,
         default_response_class=_Json,
+        telemetry={signal: settings.server.opentelemetry for signal in ("tracing", "metrics", "logs")},
     )
     app.state.engine = engine
     app.state.settings = settings
@@ -192,13 +194,19 @@ _INVALID = {"description": "Malformed body: each error names the field (`loc`)",
 
 
 def parse_json(raw: bytes) -> Any:
-    """orjson first; a body it rejects only for bad code points is decoded leniently."""
+    """orjson first; a body it rejects only for escaped lone surrogates is decoded leniently."""
     try:
         return orjson.loads(raw)
     except orjson.JSONDecodeError:
         pass
     try:
-        return _scrub(json.loads(raw.decode("utf-8", "replace")))
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise RequestValidationError(
+            [{"loc": ("body",), "msg": f"body is not UTF-8: invalid byte at offset {exc.start}", "type": "utf8_invalid"}]
+        ) from None
+    try:
+        return _scrub(json.loads(text))
     except (json.JSONDecodeError, RecursionError) as exc:
         raise RequestValidationError(
             [{"loc": ("body",), "msg": f"body is not valid JSON: {exc}", "type": "json_invalid"}]

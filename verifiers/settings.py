@@ -35,10 +35,19 @@ class ServerSettings(BaseModel):
         "or `?token=TOKEN` (OpenRLHF's client sends no headers, so the URL form exists for it).",
     )
     max_body_bytes: int = Field(64 * 1024 * 1024, ge=1024, description="Larger bodies get 413.")
+    backlog: int = Field(
+        4096, ge=1, description="Pending-connection queue: the end of a rollout opens thousands of connections at once "
+        "(the kernel also caps it at net.core.somaxconn).",
+    )
     log_level: str = "info"
     shutdown_grace_s: float = Field(
         30.0, ge=0, description="On SIGTERM/SIGINT: stop accepting, let in-flight requests finish for up to "
         "this long, then stop the pools.",
+    )
+    opentelemetry: bool = Field(
+        False, description="FastAPI's native OpenTelemetry tracing, metrics and logs (for a configured "
+        "OTel provider). Off by default: Prometheus covers metrics, and the per-request provider lookup "
+        "costs ~5% of the API's CPU at thousands of requests per second.",
     )
 
     @field_validator("auth_token", mode="before")
@@ -116,6 +125,73 @@ class CodeSettings(BaseModel):
     output_bytes: int = Field(16 << 20, ge=1024, description="More stdout than this is OLE.")
     max_tests: int = Field(1000, ge=1, description="A label with more tests is an error.")
     max_response_chars: int = Field(200_000, ge=1000, description="Code is taken from this many trailing characters.")
+    backend: Literal["local", "docker", "compose"] = Field(
+        "local", description="Runner hosts: local namespaces (root), a Docker container pool, or compose replicas.")
+    recycle_after: int = Field(1000, ge=0, description="Restart a runner after this many jobs; 0 never.")
+    docker_image: str = Field("cascade-sandbox:latest", description="Image for the docker backend (sandbox/Dockerfile).")
+    docker_memory_mb: int = Field(2048, ge=64, description="Memory cgroup limit per sandbox container.")
+    docker_cpus: float = Field(1.0, gt=0, description="CPU limit per sandbox container.")
+    docker_pids: int = Field(256, ge=16, description="pids cgroup limit per sandbox container.")
+    socket_dir: str = Field("/run/sandbox", description="compose backend: directory holding the replicas' runner sockets.")
+
+
+class IFEvalSettings(BaseModel):
+    """Instruction following: killable check workers and the default mode."""
+
+    workers: int = Field(default_factory=_default_workers, ge=1)
+    item_timeout_s: float = Field(
+        5.0, gt=0, description="Wall-clock limit for all checks of one response; past it the verdict is timeout."
+    )
+    mode: Literal["strict", "loose"] = Field(
+        "strict", description="IFEval mode when a label names none (strict is R_IF; loose forgives wrappers)."
+    )
+
+
+class SweJudgeSettings(BaseModel):
+    """The s_sem judge: an OpenAI-compatible chat-completions endpoint (e.g. vLLM) with logprobs."""
+
+    url: str | None = Field(
+        None, description="Base URL of the API, e.g. http://judge:8000/v1 (POSTs to URL/chat/completions). "
+        "None: no judge, the fallback decides.",
+    )
+    model: str = Field("kimi-dev-72b", description="`model` sent with each request.")
+    api_key: SecretStr | None = Field(None, description="Sent as `Authorization: Bearer KEY` when set.")
+    prompt_template: str | None = Field(
+        None, description="User message with {issue}, {golden_patch}, {candidate_patch} fields "
+        "(str.format); None: the shipped default (verifiers/domains/swe/judge_prompt.py).",
+    )
+    system_prompt: str | None = Field(None, description="Optional system message.")
+    timeout_s: float = Field(30.0, gt=0, description="Per attempt.")
+    retries: int = Field(2, ge=0, description="Extra attempts after a timeout, HTTP error or malformed reply.")
+    concurrency: int = Field(32, ge=1, description="Judge requests in flight at once.")
+    top_logprobs: int = Field(20, ge=1, le=20, description="vLLM rejects more than its --max-logprobs (20).")
+    normalize: bool = Field(True, description="s_sem = P(yes)/(P(yes)+P(no)); False: raw P(yes).")
+    min_mass: float = Field(
+        1e-4, ge=0, description="If P(yes)+P(no) among the top tokens is below this, the reply is a failure.",
+    )
+    cache_size: int = Field(100_000, ge=0, description="LRU entries of (prediction hash, reference hash) -> s_sem.")
+
+
+class SweSettings(BaseModel):
+    """Execution-free SWE reward: caps, syntax check, judge and what happens without one."""
+
+    workers: int = Field(default_factory=_default_workers, ge=1, description="Processes that parse and compare patches.")
+    item_timeout_s: float = Field(
+        10.0, gt=0, description="Parsing and s_lex of one sample, from execution start; past it: timeout, reward 0.",
+    )
+    judge: SweJudgeSettings = Field(default_factory=SweJudgeSettings)
+    fallback: Literal["lexical", "infra_error"] = Field(
+        "lexical", description="No judge configured or the judge failed: reward s_lex, or a masked infra_error.",
+    )
+    max_patch_chars: int = Field(
+        32_000, ge=1000, description="An answer or normalised per-file diff longer than this is unparseable "
+        "(-1); for the golden patch it is a label error. Bounds the quadratic similarity.",
+    )
+    max_issue_chars: int = Field(8_000, ge=0, description="The issue text shown to the judge is cut to this.")
+    syntax_check: bool = Field(True, description="tree-sitter check of touched files, reported in details.")
+    syntax_error_unparseable: bool = Field(
+        False, description="A patch that breaks the syntax of a file that parsed before scores -1.",
+    )
 
 
 class RMLocalSettings(BaseModel):
@@ -187,6 +263,29 @@ class IfRmSettings(BaseModel):
     max_wait_ms: float = Field(10.0, ge=0)
 
 
+class RaySettings(BaseModel):
+    """Scale-out: run the math workers and sandbox runners as actors on an existing Ray cluster."""
+
+    address: str | None = Field(
+        None, description="Ray cluster to join (`HOST:PORT` of its GCS, or `auto`); None runs every pool in "
+        "this process's machine. `verifiers serve --ray ADDRESS` sets it.",
+    )
+    namespace: str = Field("cascade-verifiers", description="Ray namespace of the actors.")
+    actors_per_node: int = Field(
+        1, ge=1, description="Actors per pool per CPU node; each runs math.workers workers or code.runners runners.",
+    )
+    actor_num_cpus: float = Field(
+        0.0, ge=0, description="CPUs each actor reserves in Ray's accounting (0: none, the workers share the node).",
+    )
+    cpu_nodes_only: bool = Field(True, description="Place actors only on nodes without GPUs (all nodes if none).")
+    ship_code: bool = Field(
+        True, description="Upload this package to the cluster (Ray py_modules); the nodes need only its dependencies.",
+    )
+    log_to_driver: bool = Field(False, description="Stream the actors' logs into this process's log.")
+    close_timeout_s: float = Field(30.0, gt=0, description="How long an actor may take to stop its pool on shutdown.")
+    restart_backoff_s: float = Field(2.0, gt=0, description="Pause between attempts to replace a lost actor.")
+
+
 class Settings(BaseSettings):
     """Everything the service reads at start-up."""
 
@@ -202,8 +301,11 @@ class Settings(BaseSettings):
     openrlhf: OpenRLHFSettings = Field(default_factory=OpenRLHFSettings)
     math: MathSettings = Field(default_factory=MathSettings)
     code: CodeSettings = Field(default_factory=CodeSettings)
+    ifeval: IFEvalSettings = Field(default_factory=IFEvalSettings)
+    swe: SweSettings = Field(default_factory=SweSettings)
     rm: RMSettings = Field(default_factory=RMSettings)
     if_rm: IfRmSettings = Field(default_factory=IfRmSettings)
+    ray: RaySettings = Field(default_factory=RaySettings)
 
     @classmethod
     def settings_customise_sources(

@@ -12,14 +12,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import os
-import struct
 import sys
 from pathlib import Path
 from typing import Any
 
 from sandbox.backends.base import HostFailure, RunnerHost, job_budget_s
+from sandbox.backends.channel import READ_LIMIT, exchange
+from sandbox.backends.pool import RunnerPool
 
 RUNNER = Path(__file__).resolve().parent.parent / "runner.py"
 # The sandbox uid must be able to read the interpreter's stdlib (a pyenv under /root is not).
@@ -44,7 +44,7 @@ class LocalHost(RunnerHost):
     async def start(self) -> None:
         self.proc = await asyncio.create_subprocess_exec(
             *self.command(), stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
-            env=_ENV, cwd="/", limit=1 << 26)
+            env=_ENV, cwd="/", limit=READ_LIMIT)
         # Readiness: an empty job round-trips once the runner is serving.
         await self.execute({"language": "python", "program": "", "tests": []}, 30.0)
 
@@ -64,60 +64,14 @@ class LocalHost(RunnerHost):
         proc = self.proc
         if proc is None or proc.returncode is not None or proc.stdin is None or proc.stdout is None:
             raise HostFailure("runner is not running")
-        body = json.dumps(job).encode()
         try:
-            async with asyncio.timeout(budget_s or job_budget_s(job)):
-                proc.stdin.write(struct.pack(">I", len(body)) + body)
-                await proc.stdin.drain()
-                head = await proc.stdout.readexactly(4)
-                reply = await proc.stdout.readexactly(struct.unpack(">I", head)[0])
-        except (asyncio.IncompleteReadError, ConnectionError, TimeoutError) as exc:
+            return await exchange(proc.stdout, proc.stdin, job, budget_s or job_budget_s(job))
+        except HostFailure:
             await self.close()
-            raise HostFailure(f"runner failed: {type(exc).__name__}") from exc
-        result: dict[str, Any] = json.loads(reply)
-        if "error" in result:
-            raise HostFailure(f"runner error: {result['error']}")
-        return result
+            raise
 
 
-class LocalPool:
-    """A fixed set of hosts; a failed host is replaced and its job retried once on another."""
-
-    def __init__(self, size: int, base_uid: int = 61000, python: str = DEFAULT_PYTHON) -> None:
-        self.size = size
-        self.python = python
-        self.base_uid = base_uid
-        self.hosts: list[LocalHost] = []
-        self._idle: asyncio.Queue[LocalHost] = asyncio.Queue()
-
-    async def start(self) -> None:
-        self.hosts = [LocalHost(self.base_uid + i, self.python) for i in range(self.size)]
-        await asyncio.gather(*(h.start() for h in self.hosts))
-        for h in self.hosts:
-            self._idle.put_nowait(h)
-
-    async def close(self) -> None:
-        await asyncio.gather(*(h.close() for h in self.hosts))
-
-    @property
-    def alive(self) -> int:
-        return sum(h.alive for h in self.hosts)
-
-    async def execute(self, job: dict[str, Any]) -> dict[str, Any]:
-        """Raises HostFailure when the job killed two runners (or none could be restarted)."""
-        last: HostFailure | None = None
-        for _ in range(2):
-            host = await self._idle.get()
-            try:
-                if not host.alive:
-                    await host.start()
-                return await host.execute(job)
-            except HostFailure as exc:
-                last = exc
-                await host.close()
-                with contextlib.suppress(HostFailure, OSError):
-                    await host.start()
-            finally:
-                self._idle.put_nowait(host)
-        assert last is not None
-        raise last
+def local_pool(size: int, base_uid: int = 61000, python: str = DEFAULT_PYTHON,
+               recycle_after: int = 0) -> RunnerPool:
+    """N namespace runners; runner i runs tests as uid `base_uid + i`."""
+    return RunnerPool(lambda i: LocalHost(base_uid + i, python), size, recycle_after)

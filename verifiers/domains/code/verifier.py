@@ -12,15 +12,19 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sandbox.backends.base import HostFailure
-from sandbox.backends.local import DEFAULT_PYTHON, LocalPool
 from verifiers.domains.code.label import CodeLabel, runner_tests
+from verifiers.domains.code.pool import build_pool
 from verifiers.sample import Sample
 from verifiers.text import final_answer
 from verifiers.verdict import Status, Verdict
 from verifiers.verifier import Readiness, Verifier
+
+if TYPE_CHECKING:
+    from sandbox.backends.pool import RunnerPool
+    from verifiers.ray.pool import RaySandboxPool
 
 _FENCE = re.compile(r"```[ \t]*([A-Za-z0-9_+#-]*)[^\n]*\n(.*?)```", re.DOTALL)
 _CPP_TAGS = {"cpp", "c++", "cc", "cxx"}
@@ -42,8 +46,14 @@ class CodeVerifier(Verifier[CodeLabel]):
     def __init__(self, ctx: Any) -> None:
         super().__init__(ctx)
         self.settings = ctx.settings.code
-        self.pool = LocalPool(self.settings.runners, self.settings.base_uid,
-                              self.settings.python or DEFAULT_PYTHON)
+        self.pool: RunnerPool | RaySandboxPool
+        if ctx.settings.ray.address:
+            from verifiers.ray.pool import RaySandboxPool  # ray is an optional extra
+
+            self.pool = RaySandboxPool("code", "verifiers.domains.code.pool:build_pool", (self.settings,),
+                                       settings=ctx.settings.ray, lost=HostFailure)
+        else:
+            self.pool = build_pool(self.settings)
 
     async def start(self) -> None:
         await self.pool.start()
@@ -53,7 +63,8 @@ class CodeVerifier(Verifier[CodeLabel]):
 
     def readiness(self) -> Readiness:
         alive = self.pool.alive
-        return Readiness(alive > 0, {"runners_alive": alive, "runners": self.pool.size})
+        return Readiness(alive > 0, {"backend": self.settings.backend, "runners_alive": alive,
+                                     "runners": self.pool.size, "runners_replaced": self.pool.replaced})
 
     async def verify_batch(self, samples: Sequence[Sample[CodeLabel]]) -> list[Verdict]:
         return list(await asyncio.gather(*(self._verify(s) for s in samples)))

@@ -14,16 +14,21 @@ import re
 from collections import OrderedDict
 from collections.abc import Sequence
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 
 from verifiers.domains.math.extract import answer_boxes
+from verifiers.metrics import Metrics
 from verifiers.process_pool import KillablePool, TaskFailed, TaskTimeout, WorkerCrashed
 from verifiers.sample import Sample
+from verifiers.settings import MathSettings
 from verifiers.text import final_answer
 from verifiers.verdict import Status, Verdict
 from verifiers.verifier import Readiness, Verifier
+
+if TYPE_CHECKING:
+    from verifiers.ray.pool import RayWorkerPool
 
 
 class MathLabel(BaseModel):
@@ -54,6 +59,20 @@ _Check = tuple[str, dict[str, Any]]
 _MEMO_INLINE_CHARS = 256
 
 
+def worker_pool(settings: MathSettings, metrics: Metrics | None = None, *, index: int = 0) -> KillablePool:
+    """The killable math-verify workers of one machine (the service's own, or one Ray actor's).
+
+    `index` numbers the pools of a cluster; math workers need no per-pool resources."""
+    return KillablePool(
+        "math",
+        "verifiers.domains.math.worker:check",
+        workers=settings.workers,
+        timeout_s=settings.item_timeout_s,
+        metrics=metrics or Metrics(),
+        init=("verifiers.domains.math.worker:configure", (settings.reference_cache_size,)),
+    )
+
+
 class MathVerifier(Verifier[MathLabel]):
     domain = "math"
     label_model = MathLabel
@@ -61,14 +80,14 @@ class MathVerifier(Verifier[MathLabel]):
     def __init__(self, ctx: Any) -> None:
         super().__init__(ctx)
         self.settings = ctx.settings.math
-        self.pool = KillablePool(
-            "math",
-            "verifiers.domains.math.worker:check",
-            workers=self.settings.workers,
-            timeout_s=self.settings.item_timeout_s,
-            metrics=ctx.metrics,
-            init=("verifiers.domains.math.worker:configure", (self.settings.reference_cache_size,)),
-        )
+        self.pool: KillablePool | RayWorkerPool
+        if ctx.settings.ray.address:
+            from verifiers.ray.pool import RayWorkerPool  # ray is an optional extra
+
+            self.pool = RayWorkerPool("math", f"{__name__}:worker_pool", (self.settings,),
+                                      settings=ctx.settings.ray, lost=WorkerCrashed)
+        else:
+            self.pool = worker_pool(self.settings, ctx.metrics)
         self._memo: OrderedDict[_Key, _Check] = OrderedDict()
         self._inflight: dict[_Key, asyncio.Future[_Check]] = {}
         self._cache = ctx.metrics.cache

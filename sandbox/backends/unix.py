@@ -1,0 +1,53 @@
+"""A runner reached over a Unix socket: the transport shared by the Docker and compose backends.
+
+Containers run with no network, so the runner listens on a socket in a directory shared with the
+API (a bind mount or a compose volume). One connection per host stays open; when a job fails the
+connection is dropped, because a late reply would otherwise answer the next job.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from typing import Any
+
+from sandbox.backends.base import HostFailure, RunnerHost, job_budget_s
+from sandbox.backends.channel import READ_LIMIT, exchange
+
+_PING = {"language": "python", "program": "", "tests": []}
+
+
+class UnixSocketHost(RunnerHost):
+    """Connection handling; subclasses decide where the runner comes from (`start`/`close`)."""
+
+    def __init__(self) -> None:
+        self._reader: asyncio.StreamReader | None = None
+        self._writer: asyncio.StreamWriter | None = None
+
+    async def connect(self, path: str, timeout_s: float = 30.0) -> None:
+        """Connect and round-trip an empty job, so `alive` means "serving jobs"."""
+        try:
+            self._reader, self._writer = await asyncio.open_unix_connection(path, limit=READ_LIMIT)
+        except OSError as exc:
+            raise HostFailure(f"cannot connect to runner socket {path}: {exc}") from exc
+        await self.execute(_PING, timeout_s)
+
+    async def disconnect(self) -> None:
+        writer, self._reader, self._writer = self._writer, None, None
+        if writer is not None:
+            writer.close()
+            with contextlib.suppress(OSError, ConnectionError):
+                await writer.wait_closed()
+
+    @property
+    def alive(self) -> bool:
+        return self._reader is not None and not self._reader.at_eof()
+
+    async def execute(self, job: dict[str, Any], budget_s: float | None = None) -> dict[str, Any]:
+        if self._reader is None or self._writer is None:
+            raise HostFailure("runner is not connected")
+        try:
+            return await exchange(self._reader, self._writer, job, budget_s or job_budget_s(job))
+        except HostFailure:
+            await self.disconnect()
+            raise

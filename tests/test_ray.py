@@ -1,0 +1,130 @@
+"""The service on a real two-node local Ray cluster: same HTTP contracts, pools as Ray actors,
+and a killed actor marks exactly the samples it held while the service keeps answering."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import httpx
+import pytest
+import ray
+
+from tests.conftest import local_ray_cluster, running_server, wait_until_ready
+
+pytestmark = pytest.mark.slow
+
+NAMESPACE = "cascade-verifiers"
+BASE_UID = 62000
+RUNNERS = 2
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[str]:
+    """A head and one more node, each a separate raylet with one CPU, on this machine."""
+    with local_ray_cluster(nodes=2) as address:
+        try:
+            yield address
+        finally:
+            if ray.is_initialized():
+                ray.shutdown()
+
+
+@pytest.fixture(scope="module")
+def ray_server(cluster: str) -> Iterator[str]:
+    env = {"VERIFIERS_MATH__WORKERS": "1", "VERIFIERS_CODE__RUNNERS": str(RUNNERS),
+           "VERIFIERS_CODE__BASE_UID": str(BASE_UID)}
+    with running_server(env=env, args=["--ray", cluster], timeout_s=120) as url:
+        wait_until_ready(url, 180)
+        ray.init(address=cluster, namespace=NAMESPACE, log_to_driver=False)
+        yield url
+
+
+def _actors(prefix: str) -> list[Any]:
+    names = [a["name"] for a in ray.util.list_named_actors(all_namespaces=True)
+             if a["namespace"] == NAMESPACE and a["name"].startswith(prefix)]
+    return [ray.get_actor(name, namespace=NAMESPACE) for name in names]
+
+
+def _live(handles: list[Any]) -> list[tuple[Any, dict[str, Any]]]:
+    out = []
+    for h in handles:
+        try:
+            out.append((h, ray.get(h.info.remote(), timeout=10)))
+        except ray.exceptions.RayError:
+            continue
+    return out
+
+
+def _wait_for_code_actors(url: str, count: int, timeout_s: float = 120) -> None:
+    deadline = time.monotonic() + timeout_s
+    while httpx.get(f"{url}/ready", timeout=10).json()["domains"]["code"]["runners_alive"] != count:
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"code pool did not get back to {count} live actors")
+        time.sleep(0.5)
+
+
+def _sleeper(tag: int, seconds: float) -> dict[str, Any]:
+    program = f"import time\ntime.sleep({seconds})\nprint({tag})"
+    return {"domain": "code", "response": f"```python\n{program}\n```",
+            "label": {"tests": {"inputs": [""], "outputs": [str(tag)]}, "time_limit_s": 10}}
+
+
+def test_math_and_code_are_served_by_actors_on_both_nodes(ray_server: str) -> None:
+    items = [
+        {"domain": "math", "response": "so \\boxed{\\frac{1}{2}}", "label": "0.5"},
+        {"domain": "math", "response": "\\boxed{3}", "label": "4"},
+        {"domain": "code", "response": "```python\nprint(int(input()) * 2)\n```",
+         "label": {"tests": {"inputs": ["21"], "outputs": ["42"]}}},
+    ]
+    reply = httpx.post(f"{ray_server}/score", json={"items": items}, timeout=60)
+    assert [r["status"] for r in reply.json()["results"]] == ["correct", "incorrect", "correct"]
+    body = {"query": ["\\boxed{7}"], "prompts": [""], "labels": ["7"]}
+    assert httpx.post(f"{ray_server}/get_reward", json=body, timeout=60).json()["rewards"] == [1.0]
+    for prefix in ("verifiers-math-", "verifiers-code-"):
+        nodes = {info["node_id"] for _, info in _live(_actors(prefix))}
+        assert len(nodes) == 2, f"{prefix} actors should sit on both nodes, got {nodes}"
+    ready = httpx.get(f"{ray_server}/ready", timeout=10).json()["domains"]
+    assert ready["math"]["workers_alive"] == 2 and ready["code"]["runners_alive"] == 2
+
+
+def test_killed_actor_marks_exactly_its_samples_and_service_keeps_answering(ray_server: str) -> None:
+    items = [_sleeper(tag, 4) for tag in range(2 * RUNNERS)]
+    with ThreadPoolExecutor(1) as pool:
+        pending = pool.submit(httpx.post, f"{ray_server}/score", json={"items": items}, timeout=120)
+        # Wait until both code actors are running their share, then kill one of them.
+        deadline = time.monotonic() + 60
+        while True:
+            running = {info["pid"]: (h, ray.get(h.running.remote(), timeout=10))
+                       for h, info in _live(_actors("verifiers-code-"))}
+            if sum(len(calls) for _, calls in running.values()) == len(items) or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
+        victim_pid, (_, victim_calls) = next((pid, v) for pid, v in running.items() if v[1])
+        doomed = {int(args[0]["tests"][0]["expected"]) for _, args in victim_calls}
+        os.kill(victim_pid, signal.SIGKILL)
+        # Killed mid-batch: another request is answered while the batch is still out.
+        body = {"query": ["\\boxed{5}"], "prompts": [""], "labels": ["5"]}
+        assert httpx.post(f"{ray_server}/get_reward", json=body, timeout=60).json()["rewards"] == [1.0]
+        results = pending.result().json()["results"]
+
+    assert doomed and len(doomed) < len(items)
+    for tag, result in enumerate(results):
+        if tag in doomed:
+            assert result["status"] == "infra_error" and result["mask"] is True, result
+            assert "Ray actor" in result["details"]["reason"]
+        else:
+            assert result["status"] == "correct", result
+    # A replacement actor comes up and takes code work again; the killed one left no test process.
+    _wait_for_code_actors(ray_server, 2)
+    again = httpx.post(f"{ray_server}/score", json={"items": [_sleeper(tag, 0) for tag in range(4)]}, timeout=60)
+    assert [r["status"] for r in again.json()["results"]] == ["correct"] * 4
+    assert len(_live(_actors("verifiers-code-"))) == 2
+    uids = ",".join(str(BASE_UID + i) for i in range(RUNNERS * 3))  # two first actors, one replacement
+    leftover = subprocess.run(["ps", "-o", "pid=,comm=", "-u", uids], capture_output=True, text=True).stdout
+    assert leftover.split() == []

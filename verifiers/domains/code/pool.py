@@ -1,0 +1,29 @@
+"""Build the sandbox pool `code.backend` names; the verifier only sees a `RunnerPool`."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sandbox.backends.local import DEFAULT_PYTHON, local_pool
+from sandbox.backends.pool import RunnerPool
+
+if TYPE_CHECKING:
+    from verifiers.settings import CodeSettings
+
+
+def build_pool(s: CodeSettings, *, index: int = 0) -> RunnerPool:
+    """The sandbox runners of one machine (the service's own, or one Ray actor's).
+
+    Local pool `index` of a cluster gets its own block of sandbox uids, so two pools that share a
+    machine (a test cluster, two actors per node) never kill each other's test processes."""
+    if s.backend == "docker":
+        from sandbox.backends.docker import ContainerSpec, DockerPool  # needs the docker SDK
+
+        spec = ContainerSpec(image=s.docker_image, memory_mb=s.docker_memory_mb, cpus=s.docker_cpus,
+                             pids=s.docker_pids)
+        return DockerPool(s.runners, spec, s.base_uid, s.recycle_after)
+    if s.backend == "compose":
+        from sandbox.backends.compose import compose_pool
+
+        return compose_pool(s.runners, s.socket_dir)  # replicas are compose's to restart, not ours
+    return local_pool(s.runners, s.base_uid + index * s.runners, s.python or DEFAULT_PYTHON, s.recycle_after)

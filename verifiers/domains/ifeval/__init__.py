@@ -1,0 +1,1 @@
+"""The `ifeval` domain: IFEval and the extended instruction-following constraints."""

@@ -1,0 +1,100 @@
+"""The ifeval domain: R_IF = 1 iff the final answer follows every instruction of the label.
+
+The label is validated here, in the API process, so a bad label is an immediate `error` naming
+the instruction and the argument. The checks themselves run in killable worker processes with a
+per-item deadline (`settings.ifeval.item_timeout_s`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from verifiers.domains.ifeval.args import InstructionError
+from verifiers.domains.ifeval.catalog import Mode, bind_all
+from verifiers.process_pool import KillablePool, TaskFailed, TaskTimeout, WorkerCrashed
+from verifiers.sample import Sample
+from verifiers.text import final_answer
+from verifiers.verdict import Status, Verdict
+from verifiers.verifier import Readiness, Verifier
+
+
+class IFEvalLabel(BaseModel):
+    """NVIDIA / IFEval row fields; `kwargs[i]` goes with `instruction_id_list[i]`."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    instruction_id_list: list[str]
+    kwargs: list[dict[str, Any] | None]
+    mode: Literal["strict", "loose"] | None = Field(None, description="None: settings.ifeval.mode.")
+    reward_mode: Literal["all", "fraction"] = Field(
+        "all", description="all: reward 1 iff every instruction is followed; fraction: the share followed."
+    )
+
+
+class IFEvalVerifier(Verifier[IFEvalLabel]):
+    domain = "ifeval"
+    label_model = IFEvalLabel
+
+    def __init__(self, ctx: Any) -> None:
+        super().__init__(ctx)
+        self.settings = ctx.settings.ifeval
+        self.pool = KillablePool(
+            "ifeval",
+            "verifiers.domains.ifeval.worker:check",
+            workers=self.settings.workers,
+            timeout_s=self.settings.item_timeout_s,
+            metrics=ctx.metrics,
+            init=("verifiers.domains.ifeval.worker:warm_up", ()),
+        )
+
+    async def start(self) -> None:
+        await self.pool.start()
+
+    async def close(self) -> None:
+        await self.pool.close()
+
+    def readiness(self) -> Readiness:
+        alive = self.pool.alive
+        return Readiness(alive > 0, {"workers_alive": alive, "workers": self.pool.size, "queued": self.pool.queued})
+
+    async def verify_batch(self, samples: Sequence[Sample[IFEvalLabel]]) -> list[Verdict]:
+        return list(await asyncio.gather(*(self._verify(s) for s in samples)))
+
+    async def _verify(self, sample: Sample[IFEvalLabel]) -> Verdict:
+        label = sample.label
+        try:
+            bind_all(label.instruction_id_list, label.kwargs)
+        except InstructionError as exc:
+            return Verdict.failed(Status.ERROR, f"bad label: {exc}", instruction_id=exc.instruction_id,
+                                  argument=exc.argument)
+        answer = final_answer(sample.response, sample.prompt)
+        if answer is None:
+            return Verdict.failed(Status.FORMAT_ERROR, "thinking block never closed (no </think>)")
+        mode: Mode = label.mode or self.settings.mode
+        try:
+            followed = await self.pool.run(label.instruction_id_list, label.kwargs, answer, mode)
+        except TaskTimeout as exc:
+            return Verdict.failed(Status.TIMEOUT, f"instruction checks overran: {exc}")
+        except (WorkerCrashed, TaskFailed) as exc:
+            return Verdict.failed(Status.INFRA_ERROR, f"ifeval worker failed: {exc}")
+        return _verdict(label, mode, followed)
+
+
+def _verdict(label: IFEvalLabel, mode: Mode, followed: list[bool]) -> Verdict:
+    passed = sum(followed)
+    total = len(followed)
+    details = {
+        "mode": mode,
+        "followed": passed,
+        "total": total,
+        "instructions": [{"id": i, "followed": f} for i, f in zip(label.instruction_id_list, followed)],
+    }
+    score = passed / total
+    if passed == total:
+        return Verdict(Status.CORRECT, 1.0, 1.0, details)
+    reward = score if label.reward_mode == "fraction" else 0.0
+    return Verdict(Status.INCORRECT, reward, score, details)

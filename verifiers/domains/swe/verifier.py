@@ -1,0 +1,79 @@
+"""The swe domain: r = 1 if s_lex = 1; 0 for a no-op; -1 if unparseable; else the judge's s_sem.
+
+Parsing, the syntax check and lexical similarity run in killable worker processes (cydifflib holds
+the GIL); the judge calls are concurrent HTTP requests from the API loop. Without a judge, or when
+it fails, `swe.fallback` decides: the lexical similarity as reward, or a masked `infra_error` so
+the trainer drops the sample. A comparison that overruns `swe.item_timeout_s` is `timeout` (0).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from typing import Any
+
+from verifiers.domains.swe.judge import Judge, JudgeFailure
+from verifiers.domains.swe.label import SweLabel
+from verifiers.domains.swe.shaping import Candidate
+from verifiers.process_pool import KillablePool, TaskFailed, TaskTimeout, WorkerCrashed
+from verifiers.sample import Sample
+from verifiers.verdict import Status, Verdict
+from verifiers.verifier import Readiness, Verifier
+
+
+class SweVerifier(Verifier[SweLabel]):
+    domain = "swe"
+    label_model = SweLabel
+
+    def __init__(self, ctx: Any) -> None:
+        super().__init__(ctx)
+        self.settings = ctx.settings.swe
+        self.judge = Judge(self.settings.judge) if self.settings.judge.url else None
+        self.pool = KillablePool(
+            "swe", "verifiers.domains.swe.worker:grade", workers=self.settings.workers,
+            timeout_s=self.settings.item_timeout_s, metrics=ctx.metrics,
+            init=("verifiers.domains.swe.worker:configure", (self.settings.model_dump_json(exclude={"judge"}),)),
+        )
+
+    async def start(self) -> None:
+        await self.pool.start()
+        if self.judge is not None:
+            await self.judge.start()
+
+    async def close(self) -> None:
+        await self.pool.close()
+        if self.judge is not None:
+            await self.judge.close()
+
+    def readiness(self) -> Readiness:
+        alive = self.pool.alive
+        return Readiness(alive > 0, {"workers_alive": alive, "workers": self.pool.size, "queued": self.pool.queued,
+                                     "judge": self.settings.judge.url, "fallback": self.settings.fallback})
+
+    async def verify_batch(self, samples: Sequence[Sample[SweLabel]]) -> list[Verdict]:
+        return list(await asyncio.gather(*(self._verify(s) for s in samples)))
+
+    async def _verify(self, sample: Sample[SweLabel]) -> Verdict:
+        try:
+            graded = await self.pool.run(sample.response, sample.prompt, sample.label)
+        except TaskTimeout as exc:
+            return Verdict.failed(Status.TIMEOUT, f"patch comparison: {exc}")
+        except (WorkerCrashed, TaskFailed) as exc:
+            return Verdict.failed(Status.INFRA_ERROR, f"swe worker failed: {exc}")
+        if isinstance(graded, Verdict):
+            return graded
+        if self.judge is None:
+            return self._fallback(graded, "no judge configured (swe.judge.url)")
+        issue = (sample.label.issue or "")[: self.settings.max_issue_chars]
+        try:
+            judged = await self.judge.score(issue, graded.golden_patch, graded.candidate_patch)
+        except JudgeFailure as exc:
+            return self._fallback(graded, f"judge failed: {exc}")
+        details = {**graded.details, "s_sem": judged.s_sem, "p_yes": judged.p_yes, "p_no": judged.p_no,
+                   "judge_model": self.settings.judge.model}
+        return Verdict(Status.INCORRECT, judged.s_sem, judged.s_sem, details)
+
+    def _fallback(self, graded: Candidate, reason: str) -> Verdict:
+        if self.settings.fallback == "infra_error":
+            return Verdict.failed(Status.INFRA_ERROR, reason, **graded.details)
+        return Verdict(Status.INCORRECT, graded.s_lex, graded.s_lex, {**graded.details, "judge": reason})

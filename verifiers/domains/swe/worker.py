@@ -1,0 +1,26 @@
+"""Entry points of the swe `KillablePool` workers: parsing, syntax check and s_lex off the API loop.
+
+cydifflib holds the GIL for a whole comparison (~0.1-1 s at 20 KB), so running it in a thread would
+stall every request the API process serves; a worker process also lets a pathological input be
+killed at `swe.item_timeout_s`.
+"""
+
+from __future__ import annotations
+
+from verifiers.domains.swe.label import SweLabel
+from verifiers.domains.swe.shaping import Candidate, grade_lexically
+from verifiers.sample import Sample
+from verifiers.settings import SweSettings
+from verifiers.verdict import Verdict
+
+_settings = SweSettings()
+
+
+def configure(settings_json: str) -> None:
+    """Called once per worker with the swe settings (the judge section, with its key, left out)."""
+    global _settings
+    _settings = SweSettings.model_validate_json(settings_json)
+
+
+def grade(response: str, prompt: str | None, label: SweLabel) -> Verdict | Candidate:
+    return grade_lexically(Sample("swe", response, label, prompt), _settings)
