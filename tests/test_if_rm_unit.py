@@ -89,3 +89,13 @@ def test_missing_rm_score_for_a_passing_sample_is_masked_not_zero() -> None:
     assert verdicts[0].mask and "connection refused" in verdicts[0].details["reason"]
     assert stats.n == 1 and verdicts[1].reward == 1.5
     assert verdicts[2].status is Status.FORMAT_ERROR and verdicts[2].reward == 0.0
+
+
+async def test_a_group_deadline_past_the_engine_backstop_fails_the_domain_not_the_service() -> None:
+    from verifiers.engine import Engine
+    from verifiers.settings import Settings
+
+    settings = Settings(domains=["if_rm"], if_rm={"group_deadline_s": 150}, engine={"item_deadline_s": 120})
+    async with Engine(settings) as engine:
+        state = engine.readiness()["if_rm"]
+    assert not state.ready and "if_rm.group_deadline_s (150) must be below" in state.detail["unavailable"]
