@@ -10,7 +10,7 @@ Qwen2 reward model built here (CPU):
 
 Both engines live in one process and their rounds alternate, so the load of a shared machine
 falls on both alike. Prints requests/s (total and median round) and the ratio.
-Run: `python -m benchmarks.rm [--requests 64] [--rounds 5] [--hidden 64] [--layers 2]`.
+Run: `python -m benchmarks.rm [--requests 64] [--rounds 5] [--hidden 32] [--layers 2] [--scale 1]`.
 """
 
 from __future__ import annotations
@@ -36,10 +36,13 @@ from verifiers.verdict import Status  # noqa: E402
 WORDS = "the quick brown fox jumps over lazy dog write short poem about sea answer".split()
 
 
-def workload(n: int, seed: int) -> list[tuple[str, str]]:
+def workload(n: int, seed: int, scale: int = 1) -> list[tuple[str, str]]:
+    """Short chat turns (~40 tokens templated); `scale` multiplies every length."""
     rng = random.Random(seed)
+
     def text(lo: int, hi: int) -> str:
-        return " ".join(rng.choice(WORDS) for _ in range(rng.randint(lo, hi)))
+        return " ".join(rng.choice(WORDS) for _ in range(rng.randint(lo * scale, hi * scale)))
+
     return [(text(3, 8), f"<think>{text(2, 6)}</think>{text(3, 12)}") for _ in range(n)]
 
 
@@ -84,11 +87,12 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--hidden", type=int, default=32)
     parser.add_argument("--layers", type=int, default=2)
+    parser.add_argument("--scale", type=int, default=1, help="multiply conversation lengths")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         model = build_tiny_rm(Path(tmp) / "rm", "causal_lm", hidden=args.hidden, layers=args.layers)
-        results = asyncio.run(compare(model, workload(args.requests, seed=1), args.rounds))
-    print(f"tiny causal-LM RM (hidden {args.hidden}, {args.layers} layers), {args.requests} concurrent "
+        results = asyncio.run(compare(model, workload(args.requests, seed=1, scale=args.scale), args.rounds))
+    print(f"tiny causal-LM RM (hidden {args.hidden}, {args.layers} layers, lengths x{args.scale}), {args.requests} concurrent "
           f"single-sample requests x {args.rounds} rounds, CPU")
     rates = {}
     for name, (times, _) in results.items():
