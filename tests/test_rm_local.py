@@ -100,3 +100,13 @@ async def test_missing_checkpoint_is_a_backend_error_naming_the_path(tmp_path: P
         await model.start()
     ready, detail = model.readiness()
     assert not ready and "nowhere" in detail["error"]
+
+
+def test_dtype_and_device_options_are_applied(tmp_path: Path) -> None:
+    path = build_tiny_rm(tmp_path / "m")
+    full = loaded(path)
+    half = loaded(path, dtype="bfloat16", device="cpu")
+    assert next(half._model.parameters()).dtype == torch.bfloat16
+    assert half.readiness() == (True, {"model": str(path), "head": "classification", "device": "cpu"})
+    low = [s.reward for s in half.score_sync(CONVERSATIONS)]
+    assert low == pytest.approx([s.reward for s in full.score_sync(CONVERSATIONS)], abs=0.05)
