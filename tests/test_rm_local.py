@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
@@ -110,3 +111,12 @@ def test_dtype_and_device_options_are_applied(tmp_path: Path) -> None:
     assert half.readiness() == (True, {"model": str(path), "head": "classification", "device": "cpu"})
     low = [s.reward for s in half.score_sync(CONVERSATIONS)]
     assert low == pytest.approx([s.reward for s in full.score_sync(CONVERSATIONS)], abs=0.05)
+
+
+async def test_concurrent_calls_are_merged_and_each_gets_its_own_scores(tmp_path: Path) -> None:
+    model = LocalRewardModel(RMLocalSettings(model_path=str(build_tiny_rm(tmp_path / "m"))))
+    await model.start()
+    calls = [CONVERSATIONS[:1], CONVERSATIONS[1:4], [], CONVERSATIONS[4:]]
+    merged = await asyncio.gather(*(model.score(c) for c in calls))
+    assert [[s.reward for s in got] for got in merged] == \
+        [pytest.approx([s.reward for s in model.score_sync(c)], abs=1e-5) for c in calls]

@@ -10,8 +10,9 @@ it to a scalar:
 - `causal_lm`: the convention of nvidia/Qwen2.5-CascadeRL-RM-72B, `logits[-1, token 0]`; only that
   row of `lm_head` is applied, so no vocabulary-sized logits are computed.
 
-Conversations are chat-templated without a generation prompt. A batch is sorted by length and cut
-into forward passes under a padded-token budget; passes run one at a time in a worker thread.
+Conversations are chat-templated without a generation prompt. Concurrent calls are merged (see
+`_run_waiting`); a merged batch is sorted by length and cut into forward passes under a
+padded-token budget, run one at a time in a worker thread.
 """
 
 from __future__ import annotations
@@ -52,7 +53,8 @@ class LocalRewardModel:
         if not settings.model_path:
             raise BackendError("rm.local.model_path is not set")
         self.settings = settings
-        self._lock = asyncio.Lock()
+        self._waiting: list[tuple[list[Conversation], asyncio.Future[list[Scored]]]] = []
+        self._runner: asyncio.Task[None] | None = None
         self._model: Any = None
         self._tokenizer: Any = None
         self._head: str | None = None
@@ -104,10 +106,32 @@ class LocalRewardModel:
     # -- scoring -----------------------------------------------------------------------------
 
     async def score(self, conversations: Sequence[Conversation]) -> list[Scored]:
+        """Scores of `conversations`, computed together with every other call waiting meanwhile."""
         if self._model is None:
             raise BackendError(self._error or "the local reward model is not loaded")
-        async with self._lock:  # one forward at a time: torch already uses every core
-            return await asyncio.to_thread(self.score_sync, conversations)
+        done: asyncio.Future[list[Scored]] = asyncio.get_running_loop().create_future()
+        self._waiting.append((list(conversations), done))
+        if self._runner is None or self._runner.done():
+            self._runner = asyncio.create_task(self._run_waiting())
+        return await done
+
+    async def _run_waiting(self) -> None:
+        """One model call at a time (torch already uses every core); each takes *all* calls that
+        queued while the previous one ran, so batches grow with load instead of with a timer."""
+        while self._waiting:
+            calls, self._waiting = self._waiting, []
+            try:
+                scored = await asyncio.to_thread(self.score_sync, [c for convs, _ in calls for c in convs])
+            except Exception as exc:  # noqa: BLE001 - every caller must hear about it
+                for _, done in calls:
+                    if not done.done():
+                        done.set_exception(exc)
+                continue
+            start = 0
+            for convs, done in calls:
+                if not done.done():  # the caller may have gone
+                    done.set_result(scored[start : start + len(convs)])
+                start += len(convs)
 
     def encode(self, conversations: Sequence[Conversation]) -> list[tuple[list[int], bool]]:
         """Token ids of each templated conversation, left-truncated to max_length; and whether cut.
