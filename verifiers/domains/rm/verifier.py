@@ -109,6 +109,8 @@ class RMVerifier(Verifier[RMLabel]):
 
 
 def _verdict(scored: Scored) -> Verdict:
+    if scored.error is not None:
+        return Verdict.failed(Status.INFRA_ERROR, f"rm backend failed: {scored.error}")
     if not math.isfinite(scored.reward):
         return Verdict.failed(Status.INFRA_ERROR, f"the reward model returned {scored.reward}")
     details: dict[str, Any] = {"rm_score": scored.reward}
