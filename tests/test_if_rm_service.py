@@ -12,8 +12,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import running_server, wait_until_ready
+from tests.conftest import free_port, running_server, wait_until_ready
 from tests.tiny_rm import build_tiny_rm
+from verifiers.engine import Engine
+from verifiers.sample import Sample
+from verifiers.settings import Settings
 
 PROMPT = "<|im_start|>user\nDescribe the sea without using any commas.<|im_end|>\n<|im_start|>assistant\n"
 IF_LABEL = {"instruction_id_list": ["punctuation:no_comma"], "kwargs": [None]}
@@ -97,3 +100,16 @@ def test_equal_rm_scores_and_bad_labels(service: str) -> None:
     assert verdict["status"] == "error" and "nope:nope" in verdict["details"]["reason"]
     missing = httpx.post(f"{service}/score", json={**bad, "label": IF_LABEL}, timeout=60)
     assert missing.status_code == 422 and "group_size" in missing.text
+
+
+async def test_rm_down_masks_passing_samples_and_leaves_failing_ones_at_zero() -> None:
+    down = f"http://127.0.0.1:{free_port()}"
+    settings = Settings(domains=["ifeval", "rm", "if_rm"], ifeval={"workers": 1},
+                        rm={"backend": "vllm", "vllm": {"url": down, "retries": 0, "timeout_s": 2}})
+    async with Engine(settings) as engine:
+        label = engine.parse_label("if_rm", {**IF_LABEL, "group_size": 2})
+        passing, failing = await engine.score([Sample("if_rm", "No commas here", label, prompt=PROMPT),
+                                               Sample("if_rm", "Commas, here", label, prompt=PROMPT)])
+    assert passing.mask and down in passing.details["reason"]
+    assert (failing.status.value, failing.reward, failing.mask) == ("incorrect", 0.0, False)
+    assert failing.details["group"]["complete"] is True

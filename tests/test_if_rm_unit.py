@@ -10,6 +10,8 @@ import pytest
 
 from verifiers.domains.if_rm.groups import GroupHolder
 from verifiers.domains.if_rm.reward import Member, combined_verdict, group_stats
+from verifiers.engine import Engine
+from verifiers.settings import Settings
 from verifiers.verdict import Status, Verdict
 
 PASS, FAIL = Verdict.binary(True), Verdict.binary(False)
@@ -92,9 +94,6 @@ def test_missing_rm_score_for_a_passing_sample_is_masked_not_zero() -> None:
 
 
 async def test_a_group_deadline_past_the_engine_backstop_fails_the_domain_not_the_service() -> None:
-    from verifiers.engine import Engine
-    from verifiers.settings import Settings
-
     settings = Settings(domains=["if_rm"], if_rm={"group_deadline_s": 150}, engine={"item_deadline_s": 120})
     async with Engine(settings) as engine:
         state = engine.readiness()["if_rm"]
