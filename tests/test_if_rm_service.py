@@ -7,7 +7,6 @@ import json
 import math
 import statistics
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
