@@ -23,7 +23,7 @@ RESPONSES = [
     f"<think>plan {i}</think>" + ("The sea is blue and wide" if i % 3 else "The sea, blue and wide") + " " + "deep " * i
     for i in range(16)
 ]
-GROUP_DEADLINE_S = 5
+GROUP_DEADLINE_S = 8  # generous: the 16 requests of the full-group test must all join before it
 
 
 @pytest.fixture(scope="module")

@@ -94,3 +94,13 @@ async def test_a_refused_input_is_masked_alone_and_the_server_stays_ready() -> N
     assert refused.mask and "HTTP 400" in refused.details["reason"]
     assert fine.status is Status.CORRECT
     assert len(server.requests) == 2  # a 4xx is not retried
+
+
+async def test_thinking_is_scored_too_when_stripping_is_off() -> None:
+    response = "<think>blue or red?</think>Blue."
+    async with fake_vllm() as server:
+        settings = Settings(domains=["rm"], rm={"backend": "vllm", "strip_thinking": False, "vllm": {"url": server.url}})
+        async with Engine(settings) as engine:
+            [verdict] = await engine.score([Sample("rm", response, engine.parse_label("rm", {}), prompt="Colour?")])
+    assert server.requests[-1]["messages"][-1] == {"role": "assistant", "content": response}
+    assert verdict.reward == pytest.approx(expected_score([{}, {"content": response}]))
