@@ -120,3 +120,22 @@ async def test_concurrent_calls_are_merged_and_each_gets_its_own_scores(tmp_path
     merged = await asyncio.gather(*(model.score(c) for c in calls))
     assert [[s.reward for s in got] for got in merged] == \
         [pytest.approx([s.reward for s in model.score_sync(c)], abs=1e-5) for c in calls]
+
+
+def test_a_conversation_the_template_refuses_fails_alone(tmp_path: Path) -> None:
+    path = build_tiny_rm(tmp_path / "m")
+    model = loaded(path)
+    model._tokenizer.chat_template = (  # ChatML that, like many real templates, rejects unknown roles
+        "{% for message in messages %}{% if message['role'] not in ['system', 'user', 'assistant'] %}"
+        "{{ raise_exception('unknown role ' + message['role']) }}{% endif %}"
+        "<|im_start|>{{ message['role'] }}\n{{ message['content'] }}<|im_end|>\n{% endfor %}"
+    )
+    odd = [{"role": "narrator", "content": "Once"}, {"role": "assistant", "content": "Hi"}]
+    scored = model.score_sync([CONVERSATIONS[0], odd])
+    assert scored[0].error is None and scored[0].reward == pytest.approx(loaded(path).score_sync(CONVERSATIONS[:1])[0].reward)
+    assert "unknown role narrator" in scored[1].error
+
+
+def test_length_limit_is_capped_at_the_model_context(tmp_path: Path) -> None:
+    model = loaded(build_tiny_rm(tmp_path / "m"), max_length=100_000)
+    assert model._max_length == 8192

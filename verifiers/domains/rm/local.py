@@ -61,6 +61,7 @@ class LocalRewardModel:
         self._device: torch.device | None = None
         self._norm: tuple[float, float] | None = None
         self._error: str | None = None
+        self._max_length = settings.max_length
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -99,6 +100,8 @@ class LocalRewardModel:
         tokenizer = AutoTokenizer.from_pretrained(s.model_path)
         if not tokenizer.chat_template:
             raise BackendError(f"{s.model_path}: the tokenizer has no chat template")
+        context = getattr(config, "max_position_embeddings", None)
+        self._max_length = min(s.max_length, context) if isinstance(context, int) else s.max_length
         mean, std = getattr(config, "mean", None), getattr(config, "std", None)
         self._norm = (float(mean), float(std)) if s.normalize and mean is not None and std is not None else None
         self._tokenizer, self._model = tokenizer, model
@@ -133,24 +136,30 @@ class LocalRewardModel:
                     done.set_result(scored[start : start + len(convs)])
                 start += len(convs)
 
-    def encode(self, conversations: Sequence[Conversation]) -> list[tuple[list[int], bool]]:
-        """Token ids of each templated conversation, left-truncated to max_length; and whether cut.
+    def encode(self, conversations: Sequence[Conversation]) -> list[tuple[list[int], bool] | str]:
+        """Per conversation: its token ids, left-truncated to the length limit, and whether cut;
+        or why the chat template refused it (a role it does not know, say).
 
         One text at a time: the tokenizer's parallel batch call was slower on short texts here
         (its thread pool competes with torch for the same cores).
         """
-        limit = self.settings.max_length
-        out = []
+        out: list[tuple[list[int], bool] | str] = []
         for conversation in conversations:
-            text = self._tokenizer.apply_chat_template(conversation, tokenize=False, add_generation_prompt=False)
+            try:
+                text = self._tokenizer.apply_chat_template(conversation, tokenize=False, add_generation_prompt=False)
+            except Exception as exc:  # noqa: BLE001 - jinja raises anything; one sample, not the batch
+                out.append(f"chat template refused the conversation: {type(exc).__name__}: {exc}")
+                continue
             ids: list[int] = self._tokenizer.encode(text, add_special_tokens=False)
-            out.append((ids[-limit:], True) if len(ids) > limit else (ids, False))
+            out.append((ids[-self._max_length :], True) if len(ids) > self._max_length else (ids, False))
         return out
 
     def score_sync(self, conversations: Sequence[Conversation]) -> list[Scored]:
         encoded = self.encode(conversations)
-        rewards = self.forward_ids([ids for ids, _ in encoded])
-        return [Scored(r, len(ids), cut) for r, (ids, cut) in zip(rewards, encoded)]
+        rows = [e for e in encoded if not isinstance(e, str)]
+        rewards = iter(self.forward_ids([ids for ids, _ in rows]))
+        return [Scored(math.nan, error=e) if isinstance(e, str) else Scored(next(rewards), len(e[0]), e[1])
+                for e in encoded]
 
     def forward_ids(self, rows: Sequence[list[int]]) -> list[float]:
         """Raw scores of token-id rows, sorted by length into passes under the token budget."""
