@@ -43,7 +43,7 @@ WORDS = "the quick brown fox jumps over lazy dog write short poem about sea answ
 
 
 def workload(n: int, seed: int, scale: int = 1) -> list[tuple[str, str]]:
-    """Short chat turns (~40 tokens templated); `scale` multiplies every length."""
+    """Short chat turns (~60 tokens templated with the tiny tokenizer); `scale` multiplies every length."""
     rng = random.Random(seed)
 
     def text(lo: int, hi: int) -> str:
