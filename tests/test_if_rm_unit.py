@@ -10,7 +10,7 @@ import pytest
 
 from verifiers.domains.if_rm.groups import GroupHolder
 from verifiers.domains.if_rm.reward import Member, combined_verdict, group_stats
-from verifiers.engine import Engine
+from verifiers.engine import Engine, LabelError
 from verifiers.settings import Settings
 from verifiers.verdict import Status, Verdict
 
@@ -98,3 +98,14 @@ async def test_a_group_deadline_past_the_engine_backstop_fails_the_domain_not_th
     async with Engine(settings) as engine:
         state = engine.readiness()["if_rm"]
     assert not state.ready and "if_rm.group_deadline_s (150) must be below" in state.detail["unavailable"]
+
+
+async def test_if_rm_label_errors_name_the_field_before_anything_runs() -> None:
+    async with Engine(Settings(domains=["if_rm"])) as engine:
+        with pytest.raises(LabelError, match="group_size"):
+            engine.parse_label("if_rm", {"instruction_id_list": [], "kwargs": []})
+        with pytest.raises(LabelError, match="messages"):
+            engine.parse_label("if_rm", {"group_size": 2, "messages": "not a list"})
+        label = engine.parse_label("if_rm", {"group_size": 2, "messages": [{"role": "user", "content": "Hi"}],
+                                             "instruction_id_list": ["punctuation:no_comma"], "kwargs": [None]})
+    assert label.messages[0].content == "Hi" and label.model_extra["instruction_id_list"] == ["punctuation:no_comma"]

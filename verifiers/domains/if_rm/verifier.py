@@ -18,13 +18,14 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from verifiers.domains.if_rm.groups import GroupHolder
 from verifiers.domains.if_rm.reward import Member, combined_verdict, group_stats
+from verifiers.domains.rm.label import Message
 from verifiers.engine import UnknownDomain
 from verifiers.sample import Sample
 from verifiers.verdict import Status, Verdict
 from verifiers.verifier import BatchPolicy, Readiness, Verifier, VerifierContext
 
-# Keys of an if_rm label that belong to the transport or to the RM, not to the IF verifier.
-_NOT_FOR_IF = {"group_size", "domain", "group_id", "messages"}
+# Keys an OpenRLHF label carries for the transport, not for the IF verifier.
+_NOT_FOR_IF = {"domain", "group_id"}
 
 
 class IfRmLabel(BaseModel):
@@ -36,6 +37,8 @@ class IfRmLabel(BaseModel):
     model_config = ConfigDict(extra="allow")
 
     group_size: int = Field(ge=1, le=4096, description="G: rollouts of this prompt to normalise over.")
+    messages: list[Message] | None = Field(None, min_length=1, description="The conversation before the "
+                                           "response, for the RM (see the rm label).")
 
 
 class IfRmVerifier(Verifier[IfRmLabel]):
@@ -99,8 +102,8 @@ class IfRmVerifier(Verifier[IfRmLabel]):
 
     @staticmethod
     def _rm_sample(rm_peer: Verifier[Any], sample: Sample[IfRmLabel]) -> Sample[Any]:
-        messages = (sample.label.model_extra or {}).get("messages")
-        label = rm_peer.label_model.model_validate({"messages": messages} if messages is not None else {})
+        messages = sample.label.messages
+        label = rm_peer.label_model.model_validate({} if messages is None else {"messages": [m.model_dump() for m in messages]})
         return Sample(rm_peer.domain, sample.response, label, prompt=sample.prompt, group_id=sample.group_id)
 
     async def _in_group(self, sample: Sample[IfRmLabel], member: Member) -> Verdict:
