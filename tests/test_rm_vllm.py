@@ -104,3 +104,16 @@ async def test_thinking_is_scored_too_when_stripping_is_off() -> None:
             [verdict] = await engine.score([Sample("rm", response, engine.parse_label("rm", {}), prompt="Colour?")])
     assert server.requests[-1]["messages"][-1] == {"role": "assistant", "content": response}
     assert verdict.reward == pytest.approx(expected_score([{}, {"content": response}]))
+
+
+async def test_a_server_that_hangs_times_out_per_attempt() -> None:
+    async with fake_vllm() as server:
+        server.delay_s = 1
+        backend = VLLMRewardModel(RMVLLMSettings(url=server.url, timeout_s=0.2, retries=1))
+        await backend.start()
+        try:
+            with pytest.raises(BackendError, match="Timeout"):
+                await backend.score([CONVERSATION])
+        finally:
+            await backend.close()
+    assert len(server.requests) == 2
