@@ -30,6 +30,7 @@ test: test-deps
 bench: test-deps
 	$(BIN)/python -m benchmarks.math
 	$(BIN)/python -m benchmarks.swe
+	$(BIN)/python -m benchmarks.rm
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -3,11 +3,14 @@
 It stands in for a GPU model server: the score of a conversation is a fixed function of its
 messages (`expected_score`), passed through vLLM's default sigmoid unless the request says
 `use_activation: false`, so a client that forgets to ask for raw scores gets wrong numbers.
-`fail_next` makes the next N requests answer 503, to exercise retries.
+`fail_next` makes the next N requests answer 503 and `delay_s` makes every reply late, to
+exercise retries and timeouts; an assistant turn
+`REFUSE` gets a 400, like an input the server rejects.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import math
 from collections.abc import AsyncIterator
@@ -28,16 +31,18 @@ class FakeVLLM:
     url: str = ""
     requests: list[dict[str, Any]] = field(default_factory=list)
     fail_next: int = 0
+    delay_s: float = 0.0
 
     async def _handle(self, request: web.Request) -> web.Response:
         body = await request.json()
         self.requests.append({"path": request.path, **body})
+        await asyncio.sleep(self.delay_s)
         if self.fail_next:
             self.fail_next -= 1
             return web.json_response({"error": "overloaded"}, status=503)
         messages = body.get("messages")
-        if not isinstance(messages, list) or not messages:
-            return web.json_response({"error": "messages required"}, status=400)
+        if not isinstance(messages, list) or not messages or messages[-1]["content"] == "REFUSE":
+            return web.json_response({"error": "input refused"}, status=400)
         raw = expected_score(messages)
         value = raw if body.get("use_activation") is False else 1 / (1 + math.exp(-raw))
         item = {"index": 0, "probs": [value], "num_classes": 1} if request.path == "/classify" else \

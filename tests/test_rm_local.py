@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
@@ -29,7 +30,7 @@ def hf_reference(model: LocalRewardModel, path: Path, head: str) -> list[float]:
     """Each conversation alone through the plain HF model, read the way the model card says."""
     out = []
     for conversation in CONVERSATIONS:
-        ids = torch.tensor([model.encode(conversation)[0]])
+        ids = torch.tensor([model.encode([conversation])[0][0]])
         if head == "causal_lm":
             out.append(AutoModelForCausalLM.from_pretrained(path).eval()(input_ids=ids).logits[0, -1, 0].item())
         else:
@@ -50,7 +51,7 @@ def test_scores_follow_the_head_convention_batched_or_not(tmp_path: Path, head: 
 
 def test_chat_template_ends_like_the_model_card(tmp_path: Path) -> None:
     model = loaded(build_tiny_rm(tmp_path / "m", "causal_lm"))
-    ids, truncated = model.encode(CONVERSATIONS[0])
+    [(ids, truncated)] = model.encode(CONVERSATIONS[:1])
     text = model._tokenizer.decode(ids)
     assert not truncated
     assert text.startswith("<|im_start|>user\nSay hi")
@@ -70,7 +71,7 @@ def test_long_input_keeps_its_last_tokens_and_says_so(tmp_path: Path) -> None:
     path = build_tiny_rm(tmp_path / "m")
     long_conversation = [{"role": "user", "content": "word " * 300}, {"role": "assistant", "content": "Fine."}]
     full = loaded(path)
-    ids, _ = full.encode(long_conversation)
+    [(ids, _)] = full.encode([long_conversation])
     short = loaded(path, max_length=64)
     scored = short.score_sync([long_conversation, CONVERSATIONS[0]])
     assert (scored[0].tokens, scored[0].truncated) == (64, True)
@@ -100,3 +101,41 @@ async def test_missing_checkpoint_is_a_backend_error_naming_the_path(tmp_path: P
         await model.start()
     ready, detail = model.readiness()
     assert not ready and "nowhere" in detail["error"]
+
+
+def test_dtype_and_device_options_are_applied(tmp_path: Path) -> None:
+    path = build_tiny_rm(tmp_path / "m")
+    full = loaded(path)
+    half = loaded(path, dtype="bfloat16", device="cpu")
+    assert next(half._model.parameters()).dtype == torch.bfloat16
+    assert half.readiness() == (True, {"model": str(path), "head": "classification", "device": "cpu"})
+    low = [s.reward for s in half.score_sync(CONVERSATIONS)]
+    assert low == pytest.approx([s.reward for s in full.score_sync(CONVERSATIONS)], abs=0.05)
+
+
+async def test_concurrent_calls_are_merged_and_each_gets_its_own_scores(tmp_path: Path) -> None:
+    model = LocalRewardModel(RMLocalSettings(model_path=str(build_tiny_rm(tmp_path / "m"))))
+    await model.start()
+    calls = [CONVERSATIONS[:1], CONVERSATIONS[1:4], [], CONVERSATIONS[4:]]
+    merged = await asyncio.gather(*(model.score(c) for c in calls))
+    assert [[s.reward for s in got] for got in merged] == \
+        [pytest.approx([s.reward for s in model.score_sync(c)], abs=1e-5) for c in calls]
+
+
+def test_a_conversation_the_template_refuses_fails_alone(tmp_path: Path) -> None:
+    path = build_tiny_rm(tmp_path / "m")
+    model = loaded(path)
+    model._tokenizer.chat_template = (  # ChatML that, like many real templates, rejects unknown roles
+        "{% for message in messages %}{% if message['role'] not in ['system', 'user', 'assistant'] %}"
+        "{{ raise_exception('unknown role ' + message['role']) }}{% endif %}"
+        "<|im_start|>{{ message['role'] }}\n{{ message['content'] }}<|im_end|>\n{% endfor %}"
+    )
+    odd = [{"role": "narrator", "content": "Once"}, {"role": "assistant", "content": "Hi"}]
+    scored = model.score_sync([CONVERSATIONS[0], odd])
+    assert scored[0].error is None and scored[0].reward == pytest.approx(loaded(path).score_sync(CONVERSATIONS[:1])[0].reward)
+    assert "unknown role narrator" in scored[1].error
+
+
+def test_length_limit_is_capped_at_the_model_context(tmp_path: Path) -> None:
+    model = loaded(build_tiny_rm(tmp_path / "m"), max_length=100_000)
+    assert model._max_length == 8192

@@ -81,3 +81,39 @@ async def test_rm_domain_strips_thinking_and_scores_through_vllm() -> None:
     assert verdicts[1].status is Status.FORMAT_ERROR
     assert verdicts[2].reward == pytest.approx(expected_score([{}, {}, {"content": "Blue."}]))
     assert server.requests[-1]["messages"][0] == {"role": "system", "content": "Be brief."}
+
+
+async def test_a_refused_input_is_masked_alone_and_the_server_stays_ready() -> None:
+    async with fake_vllm() as server:
+        settings = Settings(domains=["rm"], rm={"backend": "vllm", "vllm": {"url": server.url}})
+        async with Engine(settings) as engine:
+            label = engine.parse_label("rm", {})
+            refused, fine = await engine.score([Sample("rm", "REFUSE", label, prompt="Hi"),
+                                                Sample("rm", "Hello.", label, prompt="Hi")])
+            assert engine.readiness()["rm"].ready is True
+    assert refused.mask and "HTTP 400" in refused.details["reason"]
+    assert fine.status is Status.CORRECT
+    assert len(server.requests) == 2  # a 4xx is not retried
+
+
+async def test_thinking_is_scored_too_when_stripping_is_off() -> None:
+    response = "<think>blue or red?</think>Blue."
+    async with fake_vllm() as server:
+        settings = Settings(domains=["rm"], rm={"backend": "vllm", "strip_thinking": False, "vllm": {"url": server.url}})
+        async with Engine(settings) as engine:
+            [verdict] = await engine.score([Sample("rm", response, engine.parse_label("rm", {}), prompt="Colour?")])
+    assert server.requests[-1]["messages"][-1] == {"role": "assistant", "content": response}
+    assert verdict.reward == pytest.approx(expected_score([{}, {"content": response}]))
+
+
+async def test_a_server_that_hangs_times_out_per_attempt() -> None:
+    async with fake_vllm() as server:
+        server.delay_s = 1
+        backend = VLLMRewardModel(RMVLLMSettings(url=server.url, timeout_s=0.2, retries=1))
+        await backend.start()
+        try:
+            with pytest.raises(BackendError, match="Timeout"):
+                await backend.score([CONVERSATION])
+        finally:
+            await backend.close()
+    assert len(server.requests) == 2

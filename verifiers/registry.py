@@ -21,6 +21,7 @@ DOMAINS: dict[str, str] = {
     "ifeval": "verifiers.domains.ifeval.verifier:IFEvalVerifier",
     "swe": "verifiers.domains.swe.verifier:SweVerifier",
     "rm": "verifiers.domains.rm.verifier:RMVerifier",
+    "if_rm": "verifiers.domains.if_rm.verifier:IfRmVerifier",
 }
 
 

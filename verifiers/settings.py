@@ -214,9 +214,9 @@ class RMLocalSettings(BaseModel):
     device: str = Field("auto", description="`cpu`, `cuda`, `cuda:1`, ...; auto: cuda when available.")
     attn_implementation: str | None = Field(None, description="e.g. `sdpa`, `eager`, `flash_attention_2`.")
     max_length: int = Field(
-        4096, ge=8, description="Token budget per conversation. Longer ones keep their *last* max_length "
-        "tokens (the start of the prompt is dropped; the response and the scored position stay) and say "
-        "`truncated: true`.",
+        4096, ge=8, description="Token budget per conversation (capped at the model's max_position_embeddings). "
+        "Longer ones keep their *last* max_length tokens (the start of the prompt is dropped; the response "
+        "and the scored position stay) and say `truncated: true`.",
     )
     max_tokens_per_forward: int = Field(
         32768, ge=1, description="Padded tokens (rows x longest row) per forward pass; a batch sorted by "

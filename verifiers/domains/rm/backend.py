@@ -20,11 +20,16 @@ class BackendError(RuntimeError):
 
 @dataclass(frozen=True, slots=True)
 class Scored:
-    """One raw score; `tokens` and `truncated` when the backend tokenised the input itself."""
+    """One raw score; `tokens` and `truncated` when the backend tokenised the input itself.
+
+    `error` says why this one conversation has no score while the rest of the batch has one
+    (a remote server refused it); a failure of the whole backend raises BackendError instead.
+    """
 
     reward: float
     tokens: int | None = None
     truncated: bool = False
+    error: str | None = None
 
 
 class RewardBackend(Protocol):

@@ -1,8 +1,8 @@
 """The in-process Hugging Face reward model (torch + transformers, CPU or GPU).
 
 Two head conventions, one forward path: the base transformer runs once, the hidden state of each
-row's last real token is read (right padding, so a padded row computes exactly what it would
-alone), and the head maps it to a scalar:
+row's last real token is read (right padding, no padding mask: see `_run`), and the head maps
+it to a scalar:
 
 - `classification`: a `*ForSequenceClassification` checkpoint or an OpenRLHF reward model (a
   `score` Linear(hidden, 1), named by `config.value_head_prefix`); `config.mean`/`config.std`
@@ -10,8 +10,9 @@ alone), and the head maps it to a scalar:
 - `causal_lm`: the convention of nvidia/Qwen2.5-CascadeRL-RM-72B, `logits[-1, token 0]`; only that
   row of `lm_head` is applied, so no vocabulary-sized logits are computed.
 
-Conversations are chat-templated without a generation prompt. A batch is sorted by length and cut
-into forward passes under a padded-token budget; passes run one at a time in a worker thread.
+Conversations are chat-templated without a generation prompt. Concurrent calls are merged (see
+`_run_waiting`); a merged batch is sorted by length and cut into forward passes under a
+padded-token budget, run one at a time in a worker thread.
 """
 
 from __future__ import annotations
@@ -52,13 +53,15 @@ class LocalRewardModel:
         if not settings.model_path:
             raise BackendError("rm.local.model_path is not set")
         self.settings = settings
-        self._lock = asyncio.Lock()
+        self._waiting: list[tuple[list[Conversation], asyncio.Future[list[Scored]]]] = []
+        self._runner: asyncio.Task[None] | None = None
         self._model: Any = None
         self._tokenizer: Any = None
         self._head: str | None = None
         self._device: torch.device | None = None
         self._norm: tuple[float, float] | None = None
         self._error: str | None = None
+        self._max_length = settings.max_length
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -97,6 +100,8 @@ class LocalRewardModel:
         tokenizer = AutoTokenizer.from_pretrained(s.model_path)
         if not tokenizer.chat_template:
             raise BackendError(f"{s.model_path}: the tokenizer has no chat template")
+        context = getattr(config, "max_position_embeddings", None)
+        self._max_length = min(s.max_length, context) if isinstance(context, int) else s.max_length
         mean, std = getattr(config, "mean", None), getattr(config, "std", None)
         self._norm = (float(mean), float(std)) if s.normalize and mean is not None and std is not None else None
         self._tokenizer, self._model = tokenizer, model
@@ -104,22 +109,57 @@ class LocalRewardModel:
     # -- scoring -----------------------------------------------------------------------------
 
     async def score(self, conversations: Sequence[Conversation]) -> list[Scored]:
+        """Scores of `conversations`, computed together with every other call waiting meanwhile."""
         if self._model is None:
             raise BackendError(self._error or "the local reward model is not loaded")
-        async with self._lock:  # one forward at a time: torch already uses every core
-            return await asyncio.to_thread(self.score_sync, conversations)
+        done: asyncio.Future[list[Scored]] = asyncio.get_running_loop().create_future()
+        self._waiting.append((list(conversations), done))
+        if self._runner is None or self._runner.done():
+            self._runner = asyncio.create_task(self._run_waiting())
+        return await done
 
-    def encode(self, conversation: Conversation) -> tuple[list[int], bool]:
-        """Token ids of the templated conversation, left-truncated to max_length; and whether cut."""
-        text = self._tokenizer.apply_chat_template(conversation, tokenize=False, add_generation_prompt=False)
-        ids: list[int] = self._tokenizer(text, add_special_tokens=False)["input_ids"]
-        limit = self.settings.max_length
-        return (ids[-limit:], True) if len(ids) > limit else (ids, False)
+    async def _run_waiting(self) -> None:
+        """One model call at a time (torch already uses every core); each takes *all* calls that
+        queued while the previous one ran, so batches grow with load instead of with a timer."""
+        while self._waiting:
+            calls, self._waiting = self._waiting, []
+            try:
+                scored = await asyncio.to_thread(self.score_sync, [c for convs, _ in calls for c in convs])
+            except Exception as exc:  # noqa: BLE001 - every caller must hear about it
+                for _, done in calls:
+                    if not done.done():
+                        done.set_exception(exc)
+                continue
+            start = 0
+            for convs, done in calls:
+                if not done.done():  # the caller may have gone
+                    done.set_result(scored[start : start + len(convs)])
+                start += len(convs)
+
+    def encode(self, conversations: Sequence[Conversation]) -> list[tuple[list[int], bool] | str]:
+        """Per conversation: its token ids, left-truncated to the length limit, and whether cut;
+        or why the chat template refused it (a role it does not know, say).
+
+        One text at a time: the tokenizer's parallel batch call was slower on short texts here
+        (its thread pool competes with torch for the same cores).
+        """
+        out: list[tuple[list[int], bool] | str] = []
+        for conversation in conversations:
+            try:
+                text = self._tokenizer.apply_chat_template(conversation, tokenize=False, add_generation_prompt=False)
+            except Exception as exc:  # noqa: BLE001 - jinja raises anything; one sample, not the batch
+                out.append(f"chat template refused the conversation: {type(exc).__name__}: {exc}")
+                continue
+            ids: list[int] = self._tokenizer.encode(text, add_special_tokens=False)
+            out.append((ids[-self._max_length :], True) if len(ids) > self._max_length else (ids, False))
+        return out
 
     def score_sync(self, conversations: Sequence[Conversation]) -> list[Scored]:
-        encoded = [self.encode(c) for c in conversations]
-        rewards = self.forward_ids([ids for ids, _ in encoded])
-        return [Scored(r, len(ids), cut) for r, (ids, cut) in zip(rewards, encoded)]
+        encoded = self.encode(conversations)
+        rows = [e for e in encoded if not isinstance(e, str)]
+        rewards = iter(self.forward_ids([ids for ids, _ in rows]))
+        return [Scored(math.nan, error=e) if isinstance(e, str) else Scored(next(rewards), len(e[0]), e[1])
+                for e in encoded]
 
     def forward_ids(self, rows: Sequence[list[int]]) -> list[float]:
         """Raw scores of token-id rows, sorted by length into passes under the token budget."""
@@ -139,20 +179,19 @@ class LocalRewardModel:
 
     @torch.inference_mode()
     def _run(self, rows: Sequence[list[int]], chunk: list[int], out: list[float]) -> None:
-        width = max(len(rows[i]) for i in chunk)
-        if width == 0:
+        """One padded pass. Right padding under causal attention needs no padding mask: a real
+        token never attends to the pads after it, so the last real token's state is exactly the
+        unpadded one (and the attention kernel keeps its fast causal path)."""
+        lengths = [len(rows[i]) for i in chunk]
+        if min(lengths) == 0:
             raise BackendError("empty input after templating")
         pad = self._tokenizer.pad_token_id if self._tokenizer.pad_token_id is not None else 0
-        ids = torch.full((len(chunk), width), pad, dtype=torch.long)
-        mask = torch.zeros((len(chunk), width), dtype=torch.long)
+        ids = torch.full((len(chunk), max(lengths)), pad, dtype=torch.long)
         for r, i in enumerate(chunk):
-            ids[r, : len(rows[i])] = torch.tensor(rows[i], dtype=torch.long)
-            mask[r, : len(rows[i])] = 1
-        ids, mask = ids.to(self._device), mask.to(self._device)
-        hidden = self._model.base_model(input_ids=ids, attention_mask=mask).last_hidden_state
-        last = hidden[torch.arange(len(chunk), device=hidden.device), mask.sum(dim=1) - 1]
-        scores = self._apply_head(last).float().cpu().tolist()
-        for i, value in zip(chunk, scores):
+            ids[r, : lengths[r]] = torch.tensor(rows[i], dtype=torch.long)
+        hidden = self._model.base_model(input_ids=ids.to(self._device)).last_hidden_state
+        last = hidden[torch.arange(len(chunk), device=hidden.device), torch.tensor(lengths, device=hidden.device) - 1]
+        for i, value in zip(chunk, self._apply_head(last).float().cpu().tolist()):
             out[i] = value
 
     def _apply_head(self, last_hidden: torch.Tensor) -> torch.Tensor:

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from verifiers.domains.rm.backend import BackendError, Conversation, RewardBackend, Scored
+from verifiers.domains.rm.conversation import prompt_messages
 from verifiers.domains.rm.label import RMLabel
 from verifiers.sample import Sample
 from verifiers.settings import RMSettings
@@ -101,13 +102,15 @@ class RMVerifier(Verifier[RMLabel]):
         if sample.label.messages is not None:
             before = [m.model_dump() for m in sample.label.messages]
         elif sample.prompt is not None:
-            before = [{"role": "user", "content": sample.prompt}]
+            before = prompt_messages(sample.prompt)
         else:
             return Verdict.failed(Status.ERROR, "rm needs the conversation: send `prompt` or `label.messages`")
         return [*before, {"role": "assistant", "content": answer.strip()}]
 
 
 def _verdict(scored: Scored) -> Verdict:
+    if scored.error is not None:
+        return Verdict.failed(Status.INFRA_ERROR, f"rm backend failed: {scored.error}")
     if not math.isfinite(scored.reward):
         return Verdict.failed(Status.INFRA_ERROR, f"the reward model returned {scored.reward}")
     details: dict[str, Any] = {"rm_score": scored.reward}

@@ -4,7 +4,8 @@ vLLM applies the model's chat template itself when sent `messages` (no generatio
 service needs neither torch nor the tokenizer for this backend. `use_activation: false` asks for
 the raw Bradley-Terry score: by default vLLM passes a one-label classifier through a sigmoid, and
 the combined IF + RM reward needs raw scores to normalise. Connection errors, timeouts and 5xx
-are retried; what still fails raises `BackendError` (masked `infra_error`).
+are retried; what still fails raises `BackendError` (masked `infra_error`). A 4xx refuses one
+input, not the server: only that sample is masked, and readiness is untouched.
 """
 
 from __future__ import annotations
@@ -48,7 +49,17 @@ class VLLMRewardModel:
         return self._last_error is None, detail
 
     async def score(self, conversations: Sequence[Conversation]) -> list[Scored]:
-        return list(await asyncio.gather(*(self._score_one(c) for c in conversations)))
+        """One request per conversation; a refused one is marked, the server being down raises."""
+        results = await asyncio.gather(*(self._score_one(c) for c in conversations), return_exceptions=True)
+        out = []
+        for result in results:
+            if isinstance(result, _Refused):
+                out.append(Scored(math.nan, error=str(result)))
+            elif isinstance(result, BaseException):
+                raise result
+            else:
+                out.append(result)
+        return out
 
     async def _score_one(self, conversation: Conversation) -> Scored:
         body: dict[str, Any] = {"messages": conversation, "add_generation_prompt": False, "use_activation": False}
@@ -80,11 +91,15 @@ class VLLMRewardModel:
                 error = f"HTTP {reply.status_code}: {reply.text[:200]}"
                 continue
             if reply.status_code != 200:  # the server refused this input: retrying cannot help, and it is up
-                raise BackendError(f"vLLM refused the input: HTTP {reply.status_code}: {reply.text[:200]}")
+                raise _Refused(f"vLLM refused the input: HTTP {reply.status_code}: {reply.text[:200]}")
             self._last_error = None
             return reply.json()
         self._last_error = f"vLLM at {self.settings.url}{path}: {error}"
         raise BackendError(self._last_error)
+
+
+class _Refused(BackendError):
+    """A 4xx for one input: that sample is masked, the others are scored."""
 
 
 def _first_number(value: Any) -> float:
