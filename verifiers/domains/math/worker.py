@@ -15,7 +15,7 @@ from typing import Any
 import sympy
 from math_verify import parse, verify
 
-from verifiers.domains.math import two_stage_parsing
+from verifiers.domains.math import fast_parsing
 
 logging.getLogger("math_verify").setLevel(logging.CRITICAL)
 
@@ -38,13 +38,13 @@ WARM_UP = (
 def configure(reference_cache_size: str) -> None:
     """Called once at worker start with the pool's settings (as command-line strings).
 
-    Installs two-stage (SLL, then LL) parsing, which changes speed, not results. Also warms
+    Installs the parser speed-ups of `fast_parsing`, which change speed, not results. Also warms
     math-verify up: its first LaTeX parse initialises the ANTLR grammar and SymPy's
     caches (about a second), which must not land on the first live request.
     """
     global _reference_cache_size
     _reference_cache_size = int(reference_cache_size)
-    two_stage_parsing.install()
+    fast_parsing.install()
     for reference, answer in WARM_UP:
         check(reference, answer, boxed=True)
     _references.clear()
