@@ -47,8 +47,9 @@ def test_hung_math_worker_times_out_only_its_own_sample(server: str) -> None:
 
 def test_math_worker_killed_mid_task_is_retried_and_nothing_is_marked(server: str) -> None:
     """A worker that dies under a task (OOM killer, segfault) is replaced and the task retried once."""
+    port = server.rsplit(":", 1)[1]  # this module's server, not the session-wide one
     api = next(p for p in psutil.Process(os.getpid()).children(recursive=True)
-               if "serve" in p.cmdline())
+               if "serve" in p.cmdline() and port in p.cmdline())
     deadline = time.monotonic() + 60
     while _busy_workers(api) and time.monotonic() < deadline:
         pass  # replacements of the previous test's hung workers finish warming up first
