@@ -29,7 +29,9 @@ test: test-deps
 
 bench: test-deps
 	$(BIN)/python -m benchmarks.math
+	$(BIN)/python -m benchmarks.code
 	$(BIN)/python -m benchmarks.swe
+	$(BIN)/python -m benchmarks.ifeval
 	$(BIN)/python -m benchmarks.rm
 
 clean:
