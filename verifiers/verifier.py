@@ -72,3 +72,20 @@ class Verifier(ABC, Generic[LabelT]):
     @abstractmethod
     async def verify_batch(self, samples: Sequence[Sample[LabelT]]) -> list[Verdict]:
         """One verdict per sample, same order. Must respect its own deadlines and never hang."""
+
+
+class PooledVerifier(Verifier[LabelT]):
+    """A verifier whose heavy work runs in one pool (killable worker processes, sandbox runners,
+    or their Ray actors): it starts, stops and is ready with that pool."""
+
+    pool: Any  # start(), close(), alive, size, queued
+
+    async def start(self) -> None:
+        await self.pool.start()
+
+    async def close(self) -> None:
+        await self.pool.close()
+
+    def readiness(self) -> Readiness:
+        alive = self.pool.alive
+        return Readiness(alive > 0, {"workers_alive": alive, "workers": self.pool.size, "queued": self.pool.queued})

@@ -20,7 +20,7 @@ from verifiers.domains.code.pool import build_pool
 from verifiers.sample import Sample
 from verifiers.text import final_answer
 from verifiers.verdict import Status, Verdict
-from verifiers.verifier import Readiness, Verifier
+from verifiers.verifier import PooledVerifier, Readiness
 
 if TYPE_CHECKING:
     from sandbox.backends.pool import RunnerPool
@@ -39,7 +39,7 @@ def last_code_block(text: str) -> tuple[str | None, str] | None:
     return (tag.lower() or None), code
 
 
-class CodeVerifier(Verifier[CodeLabel]):
+class CodeVerifier(PooledVerifier[CodeLabel]):
     domain = "code"
     label_model = CodeLabel
 
@@ -54,12 +54,6 @@ class CodeVerifier(Verifier[CodeLabel]):
                                        settings=ctx.settings.ray, lost=HostFailure)
         else:
             self.pool = build_pool(self.settings)
-
-    async def start(self) -> None:
-        await self.pool.start()
-
-    async def close(self) -> None:
-        await self.pool.close()
 
     def readiness(self) -> Readiness:
         alive = self.pool.alive

@@ -19,7 +19,7 @@ from verifiers.process_pool import KillablePool, TaskFailed, TaskTimeout, Worker
 from verifiers.sample import Sample
 from verifiers.text import final_answer
 from verifiers.verdict import Status, Verdict
-from verifiers.verifier import Readiness, Verifier
+from verifiers.verifier import PooledVerifier
 
 
 class IFEvalLabel(BaseModel):
@@ -39,7 +39,7 @@ class IFEvalLabel(BaseModel):
     )
 
 
-class IFEvalVerifier(Verifier[IFEvalLabel]):
+class IFEvalVerifier(PooledVerifier[IFEvalLabel]):
     domain = "ifeval"
     label_model = IFEvalLabel
 
@@ -54,16 +54,6 @@ class IFEvalVerifier(Verifier[IFEvalLabel]):
             metrics=ctx.metrics,
             init=("verifiers.domains.ifeval.worker:warm_up", ()),
         )
-
-    async def start(self) -> None:
-        await self.pool.start()
-
-    async def close(self) -> None:
-        await self.pool.close()
-
-    def readiness(self) -> Readiness:
-        alive = self.pool.alive
-        return Readiness(alive > 0, {"workers_alive": alive, "workers": self.pool.size, "queued": self.pool.queued})
 
     async def verify_batch(self, samples: Sequence[Sample[IFEvalLabel]]) -> list[Verdict]:
         return list(await asyncio.gather(*(self._verify(s) for s in samples)))

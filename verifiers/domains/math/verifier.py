@@ -25,7 +25,7 @@ from verifiers.sample import Sample
 from verifiers.settings import MathSettings
 from verifiers.text import final_answer
 from verifiers.verdict import Status, Verdict
-from verifiers.verifier import Readiness, Verifier
+from verifiers.verifier import PooledVerifier
 
 if TYPE_CHECKING:
     from verifiers.ray.pool import RayWorkerPool
@@ -73,7 +73,7 @@ def worker_pool(settings: MathSettings, metrics: Metrics | None = None, *, index
     )
 
 
-class MathVerifier(Verifier[MathLabel]):
+class MathVerifier(PooledVerifier[MathLabel]):
     domain = "math"
     label_model = MathLabel
 
@@ -91,16 +91,6 @@ class MathVerifier(Verifier[MathLabel]):
         self._memo: OrderedDict[_Key, _Check] = OrderedDict()
         self._inflight: dict[_Key, asyncio.Future[_Check]] = {}
         self._cache = ctx.metrics.cache
-
-    async def start(self) -> None:
-        await self.pool.start()
-
-    async def close(self) -> None:
-        await self.pool.close()
-
-    def readiness(self) -> Readiness:
-        alive = self.pool.alive
-        return Readiness(alive > 0, {"workers_alive": alive, "workers": self.pool.size, "queued": self.pool.queued})
 
     async def verify_batch(self, samples: Sequence[Sample[MathLabel]]) -> list[Verdict]:
         prepared = [self._prepare(s) for s in samples]

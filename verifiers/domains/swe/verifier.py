@@ -19,10 +19,10 @@ from verifiers.domains.swe.shaping import Candidate
 from verifiers.process_pool import KillablePool, TaskFailed, TaskTimeout, WorkerCrashed
 from verifiers.sample import Sample
 from verifiers.verdict import Status, Verdict
-from verifiers.verifier import Readiness, Verifier
+from verifiers.verifier import PooledVerifier, Readiness
 
 
-class SweVerifier(Verifier[SweLabel]):
+class SweVerifier(PooledVerifier[SweLabel]):
     domain = "swe"
     label_model = SweLabel
 
@@ -37,19 +37,18 @@ class SweVerifier(Verifier[SweLabel]):
         )
 
     async def start(self) -> None:
-        await self.pool.start()
+        await super().start()
         if self.judge is not None:
             await self.judge.start()
 
     async def close(self) -> None:
-        await self.pool.close()
+        await super().close()
         if self.judge is not None:
             await self.judge.close()
 
     def readiness(self) -> Readiness:
-        alive = self.pool.alive
-        return Readiness(alive > 0, {"workers_alive": alive, "workers": self.pool.size, "queued": self.pool.queued,
-                                     "judge": self.settings.judge.url, "fallback": self.settings.fallback})
+        pool = super().readiness()
+        return Readiness(pool.ready, {**pool.detail, "judge": self.settings.judge.url, "fallback": self.settings.fallback})
 
     async def verify_batch(self, samples: Sequence[Sample[SweLabel]]) -> list[Verdict]:
         return list(await asyncio.gather(*(self._verify(s) for s in samples)))
