@@ -34,6 +34,7 @@ import struct
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from typing import Any, BinaryIO
 
 _PR_SET_CHILD_SUBREAPER = 36
@@ -245,33 +246,28 @@ def _contained() -> bool:
 
 def _others_alive() -> bool:
     """Whether any live process but us remains in our PID namespace."""
-    for name in os.listdir("/proc"):
-        if not name.isdigit() or name == "1":
-            continue
-        try:
-            with open(f"/proc/{name}/stat", "rb") as f:
-                state = f.read().rsplit(b")", 1)[1].split()[0]
-        except (OSError, IndexError):
-            continue
-        if state not in (b"Z", b"X"):
-            return True
-    return False
+    return _any_live_process(lambda pid: pid != "1")
 
 
 def _uid_alive(uid: int) -> bool:
     """Whether a live (non-zombie) process of `uid` other than us exists. kill(-1) cannot tell:
     it reports success whenever any process exists, permitted or not. Cheap in a PID namespace."""
-    me = os.getpid()
+    me = str(os.getpid())
+    return _any_live_process(lambda pid: pid != me and os.stat(f"/proc/{pid}").st_uid == uid)
+
+
+def _any_live_process(candidate: Callable[[str], bool]) -> bool:
+    """Whether a non-zombie process whose /proc entry passes `candidate` exists."""
     for name in os.listdir("/proc"):
-        if not name.isdigit() or int(name) == me:
+        if not name.isdigit():
             continue
         try:
-            if os.stat(f"/proc/{name}").st_uid != uid:
+            if not candidate(name):
                 continue
             with open(f"/proc/{name}/stat", "rb") as f:
                 state = f.read().rsplit(b")", 1)[1].split()[0]
         except (OSError, IndexError):
-            continue
+            continue  # exited meanwhile
         if state not in (b"Z", b"X"):
             return True
     return False
