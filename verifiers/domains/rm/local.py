@@ -12,13 +12,17 @@ it to a scalar:
 
 Conversations are chat-templated without a generation prompt. Concurrent calls are merged (see
 `_run_waiting`); a merged batch is sorted by length and cut into forward passes under a
-padded-token budget, run one at a time in a worker thread.
+padded-token budget, run one at a time on the process's one torch thread: torch's OpenMP thread
+team belongs to the thread that calls it, and a team whose caller moved on keeps spinning for a
+while, so forwards issued from changing threads (`asyncio.to_thread`, or two models) competed
+with the previous team for the cores (in the RM benchmark some rounds took ten times the median).
 """
 
 from __future__ import annotations
 
 import asyncio
 import math
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Sequence
 from typing import Any
 
@@ -28,6 +32,7 @@ from transformers import AutoConfig, AutoModelForCausalLM, AutoModelForSequenceC
 from verifiers.domains.rm.backend import BackendError, Conversation, Scored
 from verifiers.settings import RMLocalSettings
 
+_TORCH_THREAD = ThreadPoolExecutor(1, thread_name_prefix="torch")  # see the module docstring
 _DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
 
 
@@ -67,13 +72,16 @@ class LocalRewardModel:
 
     async def start(self) -> None:
         try:
-            await asyncio.to_thread(self.load)
+            await self._on_model_thread(self.load)
         except Exception as exc:  # a bad checkpoint must not stop the other domains
             self._error = f"loading {self.settings.model_path}: {type(exc).__name__}: {exc}"
             raise BackendError(self._error) from exc
 
     async def close(self) -> None:
         self._model = None
+
+    async def _on_model_thread(self, fn: Any, *args: Any) -> Any:
+        return await asyncio.get_running_loop().run_in_executor(_TORCH_THREAD, fn, *args)
 
     def readiness(self) -> tuple[bool, dict[str, Any]]:
         detail: dict[str, Any] = {"model": self.settings.model_path, "head": self._head,
@@ -124,7 +132,7 @@ class LocalRewardModel:
         while self._waiting:
             calls, self._waiting = self._waiting, []
             try:
-                scored = await asyncio.to_thread(self.score_sync, [c for convs, _ in calls for c in convs])
+                scored = await self._on_model_thread(self.score_sync, [c for convs, _ in calls for c in convs])
             except Exception as exc:  # noqa: BLE001 - every caller must hear about it
                 for _, done in calls:
                     if not done.done():
