@@ -6,7 +6,7 @@
 TRL (>= 1.x) calls `reward_func(prompts=, completions=, completion_ids=, **columns)` where every
 other dataset column arrives as a list (one entry per completion) together with `trainer_state`,
 `log_metric` and `log_extra`; async functions are awaited concurrently on TRL's event loop. Here
-the label column (a JSON label as written by `adapters.convert`, a label object, or a bare math
+the label column (a JSON label as written by `adapters.openrlhf.convert`, a label object, or a bare math
 answer) goes to the service with each completion and its prompt in one `/score` request. A sample the service
 could not score (masked `infra_error`) is returned as `None`, which TRL excludes from this
 function's reward instead of counting it as a wrong answer.

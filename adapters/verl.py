@@ -11,7 +11,7 @@ verl config (>= 0.7.1; legacy key `custom_reward_function` at the top level):
 verl calls `compute_score(data_source=, solution_str=, ground_truth=, extra_info=, **reward_kwargs)`
 per sample and awaits it when it is a coroutine function. `solution_str` is the response only
 (decoded without special tokens); `ground_truth` is the parquet row's `reward_model.ground_truth`:
-the label converted by `adapters.convert` (a JSON string with `domain`), a label object, or a bare
+the label converted by `adapters.openrlhf.convert` (a JSON string with `domain`), a label object, or a bare
 math answer; `extra_info["prompt"]` (or `["question"]`), when the data has it, is sent as the
 prompt (the reward model reads it). The returned dict's `score` is the reward; the other keys (all numeric, the same for
 every sample) are logged by verl as reward extra info: `acc` (the 0..1 score), one flag per verdict

@@ -17,7 +17,7 @@ from adapters.openrlhf import cascade
 from adapters.openrlhf.openrlhf_cli import CommandError, check
 from tests.conftest import ROOT
 
-RECIPE = ROOT / "recipes" / "cascade"
+RECIPE = ROOT / "adapters" / "openrlhf" / "recipes" / "cascade"
 
 
 @pytest.fixture(scope="module")

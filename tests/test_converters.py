@@ -13,7 +13,7 @@ import pytest
 import openrlhf.datasets  # noqa: F401 - initialises the package (prompts_dataset alone is circular)
 from openrlhf.datasets.prompts_dataset import preprocess_data
 
-from adapters.convert.__main__ import main
+from adapters.openrlhf.convert.__main__ import main
 from verifiers.registry import DOMAINS, load_verifier_class
 from tests.openrlhf_harness import byte_level_tokenizer
 

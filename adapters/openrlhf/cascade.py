@@ -9,7 +9,7 @@ getting them wrong silently breaks the algorithm:
   rollout batch, i.e. strictly on-policy GRPO (with `train.max_epochs 1`);
 - `actor.model_name_or_path` / `ckpt.output_dir` / `ckpt.path`: the checkpoint chain.
 
-`python -m adapters.openrlhf.cascade recipes/cascade --dry-run` prints the command lines;
+`python -m adapters.openrlhf.cascade adapters/openrlhf/recipes/cascade --dry-run` prints the command lines;
 `--check` also validates each with the installed OpenRLHF's own parser
 (`adapters.openrlhf.openrlhf_cli`); without either it runs them, skipping runs whose output
 directory already holds a saved model, so an interrupted cascade resumes where it stopped.
@@ -177,7 +177,7 @@ def _finished(run: Run) -> bool:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m adapters.openrlhf.cascade", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("recipe", type=Path, help="recipe directory (e.g. recipes/cascade)")
+    parser.add_argument("recipe", type=Path, help="recipe directory (e.g. adapters/openrlhf/recipes/cascade)")
     parser.add_argument("--set", action="append", default=[], metavar="VAR=VALUE",
                         help="override a variable of cascade.yaml (repeatable)")
     parser.add_argument("--from", dest="start", metavar="RUN",

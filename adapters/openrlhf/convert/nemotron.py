@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from adapters.convert.chat import Mode, maybe_json, messages, row, text, with_mode, without_mode
-from adapters.convert.rows import Reject
+from adapters.openrlhf.convert.chat import Mode, maybe_json, messages, row, text, with_mode, without_mode
+from adapters.openrlhf.convert.rows import Reject
 
 MATH_INSTRUCTION = "\n\nPlease reason step by step, and put your final answer within \\boxed{}."
 

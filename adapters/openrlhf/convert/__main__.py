@@ -1,4 +1,4 @@
-"""`python -m adapters.convert DATASET IN... -o OUT.jsonl`: convert local dataset files.
+"""`python -m adapters.openrlhf.convert DATASET IN... -o OUT.jsonl`: convert local dataset files.
 
 Reads local files only (no hub access): export a Hugging Face dataset first, e.g.
 `datasets.load_dataset("nvidia/Nemotron-Cascade-RL-Math")["train"].to_json("math.jsonl")`.
@@ -13,9 +13,9 @@ import functools
 import sys
 from pathlib import Path
 
-from adapters.convert import code_tests, nemotron
-from adapters.convert.chat import MODES
-from adapters.convert.rows import Converter, convert_files
+from adapters.openrlhf.convert import code_tests, nemotron
+from adapters.openrlhf.convert.chat import MODES
+from adapters.openrlhf.convert.rows import Converter, convert_files
 
 # dataset name -> (converter, default thinking mode, help)
 DATASETS = {
@@ -28,7 +28,7 @@ DATASETS = {
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m adapters.convert", description=__doc__,
+    parser = argparse.ArgumentParser(prog="python -m adapters.openrlhf.convert", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("dataset", choices=sorted(DATASETS),
                         help="; ".join(f"{k}: {v[2]}" for k, v in DATASETS.items()))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any, Literal
 
-from adapters.convert.rows import Reject
+from adapters.openrlhf.convert.rows import Reject
 
 Mode = Literal["keep", "think", "no_think", "both"]
 MODES: tuple[str, ...] = ("keep", "think", "no_think", "both")

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from adapters.convert.chat import Mode, maybe_json, messages, row, with_mode
-from adapters.convert.rows import Reject
+from adapters.openrlhf.convert.chat import Mode, maybe_json, messages, row, with_mode
+from adapters.openrlhf.convert.rows import Reject
 
 CODE_INSTRUCTION = "\n\nWrite the complete solution in Python and put it in a single ```python code block."
 _PROMPT_FIELDS = ("problem", "question", "prompt")
