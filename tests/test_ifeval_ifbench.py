@@ -89,6 +89,13 @@ def test_known_disagreement_is_upstreams_sentence_splitter_change() -> None:
     assert follow([bind("ratio:sentence_type", {})], response, "strict") == [False]
 
 
+def test_with_the_eval_era_sentence_splitter_every_verdict_agrees(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The whole explanation of KNOWN: swap in the splitter upstream used when it recorded its
+    # results (IFEval's rule-based one, which we have for the open-instruct ids) and nothing differs.
+    monkeypatch.setattr(text_units, "sentences", text_units.rule_sentences)
+    assert _disagreements() == set()
+
+
 def test_start_verb_is_an_error_naming_the_missing_tagger() -> None:
     with pytest.raises(InstructionError, match="unsupported instruction: needs NLTK's averaged_perceptron_tagger"):
         bind("words:start_verb", {})
