@@ -145,8 +145,29 @@ EXTENDED_KWARGS: dict[str, Any] = {
     "count:counting_composition": {"n_sent": 1, "n_words": 8},
     "count:count_increment_word": {"keyword1": "apple", "keyword2": "river"},
     "keywords:keyword_specific_position": {"keyword": "river", "n": 1, "m": 2},
+    # IFBench's out-of-distribution ids
+    "count:word_count_range": {"min_words": 5, "max_words": 40},
+    "count:unique_word_count": {"N": 10},
+    "ratio:stop_words": {"percentage": 40},
+    "count:conjunctions": {"small_n": 2},
+    "count:person_names": {"N": 1},
+    "ratio:overlap": {"reference_text": PROMPTS[0], "percentage": 30},
+    "count:numbers": {"N": 2},
+    "format:options": {"options": "yes/no/maybe"},
+    "count:words_japanese": {"N": 5},
+    "words:repeats": {"small_n": 2},
+    "sentence:keyword": {"word": "river", "N": 1},
+    "count:pronouns": {"N": 3},
+    "sentence:increment": {"small_n": 2},
+    "format:list": {"sep": "-"},
+    "count:keywords_multiple": {"keyword1": "a", "keyword2": "the", "keyword3": "river", "keyword4": "data",
+                                "keyword5": "city"},
+    "words:keywords_specific_position": {"keyword": "river", "n": 1, "m": 2},
+    "words:words_position": {"keyword": "river"},
+    "repeat:repeat_change": {"prompt_to_repeat": PROMPTS[1]},
+    "repeat:repeat_span": {"prompt_to_repeat": PROMPTS[2], "n_start": 1, "n_end": 4},
 }
-"""kwargs for the open-instruct ids (the others take none), as NVIDIA's rows carry them."""
+"""kwargs for the open-instruct and IFBench ids (the others take none), as NVIDIA's rows carry them."""
 
 
 def triples(n: int, seed: int = 0) -> list[tuple[list[str], list[dict[str, Any]], str]]:

@@ -9,6 +9,7 @@ import pytest
 
 from verifiers.domains.ifeval.args import InstructionError
 from verifiers.domains.ifeval.catalog import bind, follow
+from verifiers.domains.ifeval.extended_checks import IFEVALG
 from verifiers.domains.ifeval.spec import REGISTRY
 
 PROMPT = "Write a haiku about rain."
@@ -86,7 +87,7 @@ def test_extended_instruction(instruction_id: str, kwargs: dict[str, Any], respo
 
 
 def test_every_extended_id_has_both_outcomes() -> None:
-    extended = {i for i, spec in REGISTRY.items() if spec.source != "IFEval"}
+    extended = {i for i, spec in REGISTRY.items() if spec.source == IFEVALG}
     assert len(extended) == 29
     outcomes = {(i, e) for i, _, _, e in CASES}
     assert {i for i in extended if (i, True) in outcomes and (i, False) in outcomes} == extended

@@ -13,9 +13,14 @@ import functools
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal
 
-from verifiers.domains.ifeval import extended_checks, ifeval_checks  # noqa: F401 - they register the instructions
+from verifiers.domains.ifeval import (  # noqa: F401 - they register the instructions
+    extended_checks,
+    ifbench_formats,
+    ifbench_words,
+    ifeval_checks,
+)
 from verifiers.domains.ifeval.args import InstructionError
-from verifiers.domains.ifeval.spec import REGISTRY
+from verifiers.domains.ifeval.spec import REGISTRY, UNSUPPORTED
 
 Mode = Literal["strict", "loose"]
 Predicate = Callable[[str], bool]
@@ -24,6 +29,8 @@ Predicate = Callable[[str], bool]
 def bind(instruction_id: str, kwargs: Mapping[str, Any] | None) -> Predicate:
     """The predicate for one instruction; raises InstructionError naming the id and argument."""
     spec = REGISTRY.get(instruction_id)
+    if spec is None and instruction_id in UNSUPPORTED:
+        raise InstructionError(instruction_id, f"unsupported instruction: {UNSUPPORTED[instruction_id]}")
     if spec is None:
         raise InstructionError(instruction_id, "unknown instruction id (see docs/domains/ifeval.md)")
     if kwargs is not None and not isinstance(kwargs, Mapping):

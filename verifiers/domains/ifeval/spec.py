@@ -23,6 +23,8 @@ class InstructionSpec:
 
 
 REGISTRY: dict[str, InstructionSpec] = {}
+# Known ids that cannot be checked exactly offline: id -> what is missing (the verdict is `error`).
+UNSUPPORTED: dict[str, str] = {}
 
 
 def instruction(instruction_id: str, *args: Arg, source: str) -> Callable[[Check], Check]:

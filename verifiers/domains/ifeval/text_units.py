@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import re
+import string
 
 import langdetect
 from langdetect.detector_factory import DetectorFactory
@@ -47,9 +48,13 @@ def count_sentences(text: str) -> int:
     return len(sentences(text))
 
 
-def count_words(text: str) -> int:
+def word_runs(text: str) -> list[str]:
     """Runs of word characters (IFEval's `RegexpTokenizer(r"\\w+")`)."""
-    return len(_WORDS.findall(text))
+    return _WORDS.findall(text)
+
+
+def count_words(text: str) -> int:
+    return len(word_runs(text))
 
 
 def word_tokens(text: str) -> list[str]:
@@ -123,3 +128,28 @@ def detectable_languages() -> frozenset[str]:
     factory = detector_factory._factory  # noqa: SLF001 - the only handle on the loaded profiles
     assert factory is not None
     return frozenset(factory.get_lang_list())
+
+
+# IFBench's checks clean words with Python's ASCII `string.punctuation`, never Unicode punctuation.
+_ASCII_PUNCTUATION = string.punctuation
+_DROP_PUNCTUATION = str.maketrans("", "", _ASCII_PUNCTUATION)
+
+
+def drop_punctuation(text: str) -> str:
+    """`text` with every ASCII punctuation character removed (IFBench's `translate`)."""
+    return text.translate(_DROP_PUNCTUATION)
+
+
+def strip_punctuation(word: str) -> str:
+    """`word` without leading and trailing ASCII punctuation and spaces."""
+    return word.strip(_ASCII_PUNCTUATION + " ")
+
+
+def is_ascii_punctuation(token: str) -> bool:
+    """IFBench's `token in string.punctuation`: a *substring* test, so "" and "()" count too."""
+    return token in _ASCII_PUNCTUATION
+
+
+def alphanumeric_tokens(text: str) -> list[str]:
+    """`word_tokens` without tokens that have no letter or digit (standalone punctuation)."""
+    return [token for token in word_tokens(text) if any(ch.isalnum() for ch in token)]
