@@ -128,3 +128,21 @@ def test_killed_actor_marks_exactly_its_samples_and_service_keeps_answering(ray_
     uids = ",".join(str(BASE_UID + i) for i in range(RUNNERS * 3))  # two first actors, one replacement
     leftover = subprocess.run(["ps", "-o", "pid=,comm=", "-u", uids], capture_output=True, text=True).stdout
     assert leftover.split() == []
+
+
+def test_actor_lost_while_idle_is_replaced_before_work_reaches_it(ray_server: str) -> None:
+    before = {info["pid"] for _, info in _live(_actors("verifiers-math-"))}
+    victim = min(before)
+    os.kill(victim, signal.SIGKILL)
+    deadline = time.monotonic() + 120
+    while True:
+        now = {info["pid"] for _, info in _live(_actors("verifiers-math-"))}
+        if len(now) == 2 and victim not in now:
+            break
+        assert time.monotonic() < deadline, f"math actors after the kill: {now}"
+        time.sleep(0.5)
+    # References never seen before, so every sample goes to a worker on one of the actors.
+    items = [{"domain": "math", "response": f"\\boxed{{\\frac{{{k}}}{{{k + 1}}}}}", "label": f"{k}/({k}+1)"}
+             for k in range(2, 10)]
+    results = httpx.post(f"{ray_server}/score", json={"items": items}, timeout=60).json()["results"]
+    assert [r["status"] for r in results] == ["correct"] * len(items)
