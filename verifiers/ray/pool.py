@@ -88,10 +88,6 @@ class RayPool:
         """Calls in flight on the actors (their pools hold the queue)."""
         return sum(s.in_flight for s in self._slots)
 
-    def actors(self) -> list[dict[str, Any]]:
-        return [{"index": s.index, "node_id": s.node_id, "pid": s.pid, "alive": s.alive, "in_flight": s.in_flight}
-                for s in self._slots]
-
     # -- work --------------------------------------------------------------------------------
 
     async def call(self, method: str, *args: Any, **kwargs: Any) -> Any:
