@@ -119,7 +119,11 @@ class RayPool:
             "scheduling_strategy": NodeAffinitySchedulingStrategy(node_id, soft=False),
         }
         handle = ray.remote(NodePool).options(**options).remote(self._factory, self._factory_args, slot.index)
-        info = await handle.start.remote()
+        try:
+            info = await asyncio.wait_for(handle.start.remote(), self._settings.start_timeout_s)
+        except BaseException:
+            ray.kill(handle)  # unschedulable, failed or too slow: leave nothing half started behind
+            raise
         slot.handle, slot.node_id, slot.pid, slot.alive = handle, info["node_id"], info["pid"], True
         slot.watcher = asyncio.create_task(self._watch(slot, handle))
 
