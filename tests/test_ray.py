@@ -26,8 +26,8 @@ RUNNERS = 2
 
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[str]:
-    """A head and one more node, each a separate raylet with one CPU, on this machine."""
-    with local_ray_cluster(nodes=2) as address:
+    """A head and one more CPU node, and a GPU node (a trainer's) that must stay free of our actors."""
+    with local_ray_cluster(nodes=2, gpu_nodes=1) as address:
         try:
             yield address
         finally:
@@ -75,7 +75,7 @@ def _sleeper(tag: int, seconds: float) -> dict[str, Any]:
             "label": {"tests": {"inputs": [""], "outputs": [str(tag)]}, "time_limit_s": 10}}
 
 
-def test_math_and_code_are_served_by_actors_on_both_nodes(ray_server: str) -> None:
+def test_math_and_code_are_served_by_one_actor_per_cpu_node(ray_server: str) -> None:
     items = [
         {"domain": "math", "response": "so \\boxed{\\frac{1}{2}}", "label": "0.5"},
         {"domain": "math", "response": "\\boxed{3}", "label": "4"},
@@ -86,9 +86,11 @@ def test_math_and_code_are_served_by_actors_on_both_nodes(ray_server: str) -> No
     assert [r["status"] for r in reply.json()["results"]] == ["correct", "incorrect", "correct"]
     body = {"query": ["\\boxed{7}"], "prompts": [""], "labels": ["7"]}
     assert httpx.post(f"{ray_server}/get_reward", json=body, timeout=60).json()["rewards"] == [1.0]
+    cpu_nodes = {n["NodeID"] for n in ray.nodes() if n["Alive"] and not n["Resources"].get("GPU")}
+    assert len(cpu_nodes) == 2
     for prefix in ("verifiers-math-", "verifiers-code-"):
-        nodes = {info["node_id"] for _, info in _live(_actors(prefix))}
-        assert len(nodes) == 2, f"{prefix} actors should sit on both nodes, got {nodes}"
+        nodes = [info["node_id"] for _, info in _live(_actors(prefix))]
+        assert sorted(nodes) == sorted(cpu_nodes), f"{prefix} actors should sit one on each CPU node, got {nodes}"
     ready = httpx.get(f"{ray_server}/ready", timeout=10).json()["domains"]
     assert ready["math"]["workers_alive"] == 2 and ready["code"]["runners_alive"] == 2
 
