@@ -74,8 +74,9 @@ class Snapshot:
 
 
 def actor_processes() -> list[psutil.Process]:
-    """Our Ray actors (`--ray`) and everything they started; the raylets own them, not the API."""
-    actors = [p for p in psutil.process_iter() if _cmdline(p).startswith("ray::NodePool")]
+    """Our Ray actors (`--ray`) and everything they started. The raylets own them, not the API, and
+    the raylets are this process's children (the local cluster), which tells them from other users'."""
+    actors = [p for p in psutil.Process().children(recursive=True) if _cmdline(p).startswith("ray::NodePool")]
     return [*actors, *(c for a in actors for c in a.children(recursive=True))]
 
 
