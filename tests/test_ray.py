@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -15,7 +16,7 @@ import httpx
 import pytest
 import ray
 
-from tests.conftest import local_ray_cluster, running_server, wait_until_ready
+from tests.conftest import ROOT, free_port, local_ray_cluster, running_server, wait_until_ready
 
 pytestmark = pytest.mark.slow
 
@@ -148,3 +149,35 @@ def test_actor_lost_while_idle_is_replaced_before_work_reaches_it(ray_server: st
              for k in range(2, 10)]
     results = httpx.post(f"{ray_server}/score", json={"items": items}, timeout=60).json()["results"]
     assert [r["status"] for r in results] == ["correct"] * len(items)
+
+
+def test_sigterm_drains_in_flight_work_then_the_actors_go(cluster: str, ray_server: str) -> None:
+    """Joining Ray must not take over SIGTERM: the server still drains, then stops its actors."""
+    before = {a["name"] for a in ray.util.list_named_actors(all_namespaces=True)}
+    port = free_port()
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "VERIFIERS_DOMAINS": '["code"]', "VERIFIERS_CODE__RUNNERS": "1",
+           "VERIFIERS_CODE__BASE_UID": str(BASE_UID + 100)}
+    proc = subprocess.Popen([sys.executable, "-m", "verifiers", "serve", "--port", str(port), "--ray", cluster],
+                            env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_ready(url, 180)
+        mine = {a["name"] for a in ray.util.list_named_actors(all_namespaces=True)} - before
+        assert len(mine) == 2  # one code actor per CPU node
+        with ThreadPoolExecutor(1) as pool:
+            pending = pool.submit(httpx.post, f"{url}/score", json=_sleeper(7, 2), timeout=60)
+            deadline = time.monotonic() + 30
+            while not any(ray.get(h.running.remote(), timeout=10) for h, _ in _live(
+                    [ray.get_actor(n, namespace=NAMESPACE) for n in mine])):
+                assert time.monotonic() < deadline, "the program never started"
+                time.sleep(0.2)
+            proc.send_signal(signal.SIGTERM)
+            reply = pending.result()
+        assert reply.status_code == 200 and reply.json()["results"][0]["status"] == "correct"
+        assert proc.wait(timeout=60) in (0, -signal.SIGTERM)  # uvicorn re-raises the signal it drained on
+        left = {a["name"] for a in ray.util.list_named_actors(all_namespaces=True)} & mine
+        assert not _live([ray.get_actor(n, namespace=NAMESPACE) for n in left])
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
