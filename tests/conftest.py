@@ -75,14 +75,20 @@ def running_server(env: dict[str, str] | None = None, args: list[str] | None = N
 
 
 @contextlib.contextmanager
-def local_ray_cluster(nodes: int = 2, cpus_per_node: int = 1) -> Iterator[str]:
-    """A Ray cluster of `nodes` separate raylets on this machine; yields its address."""
+def local_ray_cluster(nodes: int = 2, cpus_per_node: int = 1, gpu_nodes: int = 0) -> Iterator[str]:
+    """A Ray cluster of `nodes` CPU raylets plus `gpu_nodes` that declare one (logical) GPU, all
+    on this machine; yields its address."""
     from ray.cluster_utils import Cluster
 
-    cluster = Cluster(initialize_head=True, head_node_args={"num_cpus": cpus_per_node, "include_dashboard": False})
+    # A small object store each: only call arguments travel through it, and CI containers have a
+    # small /dev/shm.
+    node = {"num_cpus": cpus_per_node, "object_store_memory": 100 * 2**20}
+    cluster = Cluster(initialize_head=True, head_node_args={**node, "include_dashboard": False})
     try:
         for _ in range(nodes - 1):
-            cluster.add_node(num_cpus=cpus_per_node)
+            cluster.add_node(**node)
+        for _ in range(gpu_nodes):
+            cluster.add_node(**node, num_gpus=1)
         cluster.wait_for_nodes()
         yield cluster.address
     finally:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -15,7 +16,7 @@ import httpx
 import pytest
 import ray
 
-from tests.conftest import local_ray_cluster, running_server, wait_until_ready
+from tests.conftest import ROOT, free_port, local_ray_cluster, running_server, wait_until_ready
 
 pytestmark = pytest.mark.slow
 
@@ -26,8 +27,8 @@ RUNNERS = 2
 
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[str]:
-    """A head and one more node, each a separate raylet with one CPU, on this machine."""
-    with local_ray_cluster(nodes=2) as address:
+    """A head and one more CPU node, and a GPU node (a trainer's) that must stay free of our actors."""
+    with local_ray_cluster(nodes=2, gpu_nodes=1) as address:
         try:
             yield address
         finally:
@@ -75,7 +76,7 @@ def _sleeper(tag: int, seconds: float) -> dict[str, Any]:
             "label": {"tests": {"inputs": [""], "outputs": [str(tag)]}, "time_limit_s": 10}}
 
 
-def test_math_and_code_are_served_by_actors_on_both_nodes(ray_server: str) -> None:
+def test_math_and_code_are_served_by_one_actor_per_cpu_node(ray_server: str) -> None:
     items = [
         {"domain": "math", "response": "so \\boxed{\\frac{1}{2}}", "label": "0.5"},
         {"domain": "math", "response": "\\boxed{3}", "label": "4"},
@@ -86,9 +87,11 @@ def test_math_and_code_are_served_by_actors_on_both_nodes(ray_server: str) -> No
     assert [r["status"] for r in reply.json()["results"]] == ["correct", "incorrect", "correct"]
     body = {"query": ["\\boxed{7}"], "prompts": [""], "labels": ["7"]}
     assert httpx.post(f"{ray_server}/get_reward", json=body, timeout=60).json()["rewards"] == [1.0]
+    cpu_nodes = {n["NodeID"] for n in ray.nodes() if n["Alive"] and not n["Resources"].get("GPU")}
+    assert len(cpu_nodes) == 2
     for prefix in ("verifiers-math-", "verifiers-code-"):
-        nodes = {info["node_id"] for _, info in _live(_actors(prefix))}
-        assert len(nodes) == 2, f"{prefix} actors should sit on both nodes, got {nodes}"
+        nodes = [info["node_id"] for _, info in _live(_actors(prefix))]
+        assert sorted(nodes) == sorted(cpu_nodes), f"{prefix} actors should sit one on each CPU node, got {nodes}"
     ready = httpx.get(f"{ray_server}/ready", timeout=10).json()["domains"]
     assert ready["math"]["workers_alive"] == 2 and ready["code"]["runners_alive"] == 2
 
@@ -128,3 +131,53 @@ def test_killed_actor_marks_exactly_its_samples_and_service_keeps_answering(ray_
     uids = ",".join(str(BASE_UID + i) for i in range(RUNNERS * 3))  # two first actors, one replacement
     leftover = subprocess.run(["ps", "-o", "pid=,comm=", "-u", uids], capture_output=True, text=True).stdout
     assert leftover.split() == []
+
+
+def test_actor_lost_while_idle_is_replaced_before_work_reaches_it(ray_server: str) -> None:
+    before = {info["pid"] for _, info in _live(_actors("verifiers-math-"))}
+    victim = min(before)
+    os.kill(victim, signal.SIGKILL)
+    deadline = time.monotonic() + 120
+    while True:
+        now = {info["pid"] for _, info in _live(_actors("verifiers-math-"))}
+        if len(now) == 2 and victim not in now:
+            break
+        assert time.monotonic() < deadline, f"math actors after the kill: {now}"
+        time.sleep(0.5)
+    # References never seen before, so every sample goes to a worker on one of the actors.
+    items = [{"domain": "math", "response": f"\\boxed{{\\frac{{{k}}}{{{k + 1}}}}}", "label": f"{k}/({k}+1)"}
+             for k in range(2, 10)]
+    results = httpx.post(f"{ray_server}/score", json={"items": items}, timeout=60).json()["results"]
+    assert [r["status"] for r in results] == ["correct"] * len(items)
+
+
+def test_sigterm_drains_in_flight_work_then_the_actors_go(cluster: str, ray_server: str) -> None:
+    """Joining Ray must not take over SIGTERM: the server still drains, then stops its actors."""
+    before = {a["name"] for a in ray.util.list_named_actors(all_namespaces=True)}
+    port = free_port()
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "VERIFIERS_DOMAINS": '["code"]', "VERIFIERS_CODE__RUNNERS": "1",
+           "VERIFIERS_CODE__BASE_UID": str(BASE_UID + 100)}
+    proc = subprocess.Popen([sys.executable, "-m", "verifiers", "serve", "--port", str(port), "--ray", cluster],
+                            env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_ready(url, 180)
+        mine = {a["name"] for a in ray.util.list_named_actors(all_namespaces=True)} - before
+        assert len(mine) == 2  # one code actor per CPU node
+        with ThreadPoolExecutor(1) as pool:
+            pending = pool.submit(httpx.post, f"{url}/score", json=_sleeper(7, 2), timeout=60)
+            deadline = time.monotonic() + 30
+            while not any(ray.get(h.running.remote(), timeout=10) for h, _ in _live(
+                    [ray.get_actor(n, namespace=NAMESPACE) for n in mine])):
+                assert time.monotonic() < deadline, "the program never started"
+                time.sleep(0.2)
+            proc.send_signal(signal.SIGTERM)
+            reply = pending.result()
+        assert reply.status_code == 200 and reply.json()["results"][0]["status"] == "correct"
+        assert proc.wait(timeout=60) in (0, -signal.SIGTERM)  # uvicorn re-raises the signal it drained on
+        left = {a["name"] for a in ray.util.list_named_actors(all_namespaces=True)} & mine
+        assert not _live([ray.get_actor(n, namespace=NAMESPACE) for n in left])
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()

@@ -282,6 +282,9 @@ class RaySettings(BaseModel):
         True, description="Upload this package to the cluster (Ray py_modules); the nodes need only its dependencies.",
     )
     log_to_driver: bool = Field(False, description="Stream the actors' logs into this process's log.")
+    start_timeout_s: float = Field(
+        300.0, gt=0, description="How long an actor may take to start its pool (a fresh node also fetches our code).",
+    )
     close_timeout_s: float = Field(30.0, gt=0, description="How long an actor may take to stop its pool on shutdown.")
     restart_backoff_s: float = Field(2.0, gt=0, description="Pause between attempts to replace a lost actor.")
 

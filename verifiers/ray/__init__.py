@@ -6,3 +6,8 @@ one actor per node per pool. Each actor runs the same node-local pool the single
 uses, so timeouts, worker replacement and sandboxing are unchanged; Ray only adds placement and the
 failure of a whole actor (node lost, process killed), which marks exactly the samples it held.
 """
+
+try:
+    import ray  # noqa: F401 - only to fail early with the fix in the message
+except ImportError as exc:  # pragma: no cover - depends on the installation
+    raise ImportError(f"--ray needs Ray on this machine: pip install 'cascade-verifiers[ray]' ({exc})") from exc

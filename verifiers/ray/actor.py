@@ -8,6 +8,7 @@ keeps Ray's own errors for one meaning only, "this actor is gone".
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import itertools
 import os
@@ -44,6 +45,11 @@ class NodePool:
             return False, exc
         finally:
             del self._running[call_id]
+
+    async def watch(self) -> None:
+        """Never returns: the caller's pending call fails the moment this actor dies, which tells
+        the pool about a death even while no work is in flight."""
+        await asyncio.Event().wait()
 
     def running(self) -> list[tuple[str, tuple[Any, ...]]]:
         """The calls in progress here: lets an operator (or a test) see what a failure would hit."""

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import signal
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -25,8 +27,15 @@ def connect(settings: RaySettings) -> None:
     runtime_env: dict[str, Any] = {}
     if settings.ship_code:
         runtime_env["py_modules"] = [str(_ROOT / name) for name in _PACKAGES]
+    # A Ray driver replaces the SIGTERM/SIGINT handlers with an immediate exit; the server's own
+    # (drain in-flight requests, then stop the pools) must stay in charge.
+    handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
     ray.init(address=settings.address, namespace=settings.namespace, runtime_env=runtime_env,
              log_to_driver=settings.log_to_driver)
+    if threading.current_thread() is threading.main_thread():
+        for sig, handler in handlers.items():
+            if handler is not None:  # None: installed outside Python, nothing to restore
+                signal.signal(sig, handler)
     log.info("joined Ray cluster at %s (namespace %s)", settings.address, settings.namespace)
 
 

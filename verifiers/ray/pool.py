@@ -37,6 +37,7 @@ class _Slot:
     in_flight: int = 0
     alive: bool = False
     restarting: asyncio.Task[None] | None = field(default=None, repr=False)
+    watcher: asyncio.Task[None] | None = field(default=None, repr=False)
 
 
 class RayPool:
@@ -69,8 +70,9 @@ class RayPool:
 
     async def close(self) -> None:
         for slot in self._slots:
-            if slot.restarting is not None:
-                slot.restarting.cancel()
+            for task in (slot.restarting, slot.watcher):
+                if task is not None:
+                    task.cancel()
         await asyncio.gather(*(self._stop(slot) for slot in self._slots), return_exceptions=True)
         self._slots = []
 
@@ -87,10 +89,6 @@ class RayPool:
         """Calls in flight on the actors (their pools hold the queue)."""
         return sum(s.in_flight for s in self._slots)
 
-    def actors(self) -> list[dict[str, Any]]:
-        return [{"index": s.index, "node_id": s.node_id, "pid": s.pid, "alive": s.alive, "in_flight": s.in_flight}
-                for s in self._slots]
-
     # -- work --------------------------------------------------------------------------------
 
     async def call(self, method: str, *args: Any, **kwargs: Any) -> Any:
@@ -99,14 +97,13 @@ class RayPool:
         if not live:
             raise self._lost(f"{self.name}: no live Ray actor")
         slot = min(live, key=lambda s: s.in_flight)
-        handle = slot.handle
+        handle, where = slot.handle, f"Ray actor {slot.index} (pid {slot.pid}, node {slot.node_id[:12]})"
         slot.in_flight += 1
         try:
             ok, value = await handle.call.remote(method, args, kwargs)
         except (RayActorError, ActorUnavailableError) as exc:
             self._on_lost(slot, handle)
-            raise self._lost(f"{self.name}: Ray actor {slot.index} on node {slot.node_id[:12]} died: "
-                             f"{type(exc).__name__}") from None
+            raise self._lost(f"{self.name}: {where} died under this call: {type(exc).__name__}") from None
         finally:
             slot.in_flight -= 1
         if not ok:
@@ -123,8 +120,20 @@ class RayPool:
             "scheduling_strategy": NodeAffinitySchedulingStrategy(node_id, soft=False),
         }
         handle = ray.remote(NodePool).options(**options).remote(self._factory, self._factory_args, slot.index)
-        info = await handle.start.remote()
+        try:
+            info = await asyncio.wait_for(handle.start.remote(), self._settings.start_timeout_s)
+        except BaseException:
+            ray.kill(handle)  # unschedulable, failed or too slow: leave nothing half started behind
+            raise
         slot.handle, slot.node_id, slot.pid, slot.alive = handle, info["node_id"], info["pid"], True
+        slot.watcher = asyncio.create_task(self._watch(slot, handle))
+
+    async def _watch(self, slot: _Slot, handle: Any) -> None:
+        """Notice an actor's death while it is idle, so no later call is sent to it."""
+        try:
+            await handle.watch.remote()
+        except (RayActorError, ActorUnavailableError):
+            self._on_lost(slot, handle)
 
     async def _stop(self, slot: _Slot) -> None:
         handle, slot.handle, slot.alive = slot.handle, None, False
