@@ -75,7 +75,7 @@ class RunnerPool:
                     log.warning("sandbox host failed (%s); replacing it", exc)
                     await self._revive(host)
                     if failures == 2:
-                        raise
+                        raise HostFailure(f"failed on two runners, last: {exc}") from exc
                     continue
                 self._jobs[id(host)] += 1
                 if self.recycle_after and self._jobs[id(host)] >= self.recycle_after:

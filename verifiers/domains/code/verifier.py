@@ -70,7 +70,7 @@ class CodeVerifier(PooledVerifier[CodeLabel]):
         try:
             result = await self.pool.execute(job)
         except HostFailure as exc:
-            return Verdict.failed(Status.INFRA_ERROR, f"sandbox failed twice: {exc}")
+            return Verdict.failed(Status.INFRA_ERROR, f"sandbox failed: {exc}")
         return _verdict(result, sample.label.reward_mode, len(job["tests"]))
 
     def _job(self, sample: Sample[CodeLabel]) -> dict[str, Any] | Verdict:
