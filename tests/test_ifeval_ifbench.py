@@ -19,6 +19,7 @@ import httpx
 import pytest
 
 from tests.conftest import running_server, wait_until_ready
+from tests.ifeval_generate import EXTENDED_KWARGS
 from verifiers.domains.ifeval import text_units
 from verifiers.domains.ifeval.args import InstructionError
 from verifiers.domains.ifeval.catalog import bind, follow
@@ -155,6 +156,19 @@ def test_bad_kwargs_name_the_instruction_and_argument(instruction_id: str, kwarg
 def test_upstream_semantics_on_small_cases(instruction_id: str, kwargs: dict[str, Any], response: str,
                                            expected: bool) -> None:
     assert follow([bind(instruction_id, kwargs)], response, "strict") == [expected]
+
+
+HOSTILE = ["*", "-", ".", "?!", "\"", "'", "\n\n\n", " \t \n x", "\u200d", "\N{MAGE}\ufe0f", "Question", "Question 1",
+           "Zimbabwe", "<i>", "</em><em>", "(((((", "\"'\"'", ",,,,", "\t\t\t\t", "a\n\n\nb", "\x00", "\u0130stanbul",
+           "ProductID,Category,Brand,Price,Stock\n\"", "9999-99-99", "e\u0301"]
+
+
+@pytest.mark.parametrize("instruction_id", sorted(i for i, s in REGISTRY.items() if s.source == "IFBench"))
+def test_hostile_output_is_a_verdict_never_a_crash(instruction_id: str) -> None:
+    predicate = bind(instruction_id, EXTENDED_KWARGS.get(instruction_id, {}))
+    for mode in MODES:
+        for response in [*HOSTILE, "\n".join(HOSTILE)]:
+            assert follow([predicate], response, mode) in ([True], [False])  # upstream raises on some
 
 
 @pytest.fixture(scope="module")
