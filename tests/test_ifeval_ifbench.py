@@ -160,15 +160,17 @@ def test_upstream_semantics_on_small_cases(instruction_id: str, kwargs: dict[str
 
 HOSTILE = ["*", "-", ".", "?!", "\"", "'", "\n\n\n", " \t \n x", "\u200d", "\N{MAGE}\ufe0f", "Question", "Question 1",
            "Zimbabwe", "<i>", "</em><em>", "(((((", "\"'\"'", ",,,,", "\t\t\t\t", "a\n\n\nb", "\x00", "\u0130stanbul",
-           "ProductID,Category,Brand,Price,Stock\n\"", "9999-99-99", "e\u0301"]
+           "ProductID,Category,Brand,Price,Stock\n\"", "9999-99-99", "e\u0301",
+           '"StudentID"\t"Subject"\t"Grade"\t"Semester"\t"Score"\n\t\t\t\t\n"1"\t"M"\t"A"\t"F"\t"9"\n"1"']
 
 
 @pytest.mark.parametrize("instruction_id", sorted(i for i, s in REGISTRY.items() if s.source == "IFBench"))
 def test_hostile_output_is_a_verdict_never_a_crash(instruction_id: str) -> None:
+    # Upstream raises IndexError on the last one for custom:csv_quotes (an empty field).
     predicate = bind(instruction_id, EXTENDED_KWARGS.get(instruction_id, {}))
     for mode in MODES:
         for response in [*HOSTILE, "\n".join(HOSTILE)]:
-            assert follow([predicate], response, mode) in ([True], [False])  # upstream raises on some
+            assert follow([predicate], response, mode) in ([True], [False])
 
 
 @pytest.fixture(scope="module")
