@@ -207,7 +207,7 @@ def repeats(value: str, small_n: int) -> bool:
     return all(n <= small_n for n in counts.values())
 
 
-@instruction("sentence:keyword", Arg("word", _stripped), Arg("N", integer(minimum=1)), source=IFBENCH)
+@instruction("sentence:keyword", Arg("word", text()), Arg("N", integer(minimum=1)), source=IFBENCH)
 def sentence_keyword(value: str, word: str, N: int) -> bool:  # noqa: N803 - the dataset's name
     sentences = text_units.sentences(value)
     if len(sentences) < N:
