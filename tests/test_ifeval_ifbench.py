@@ -19,6 +19,7 @@ import httpx
 import pytest
 
 from tests.conftest import running_server, wait_until_ready
+from tests.ifeval_generate import EXTENDED_KWARGS
 from verifiers.domains.ifeval import text_units
 from verifiers.domains.ifeval.args import InstructionError
 from verifiers.domains.ifeval.catalog import bind, follow
@@ -141,6 +142,8 @@ def test_bad_kwargs_name_the_instruction_and_argument(instruction_id: str, kwarg
     ("custom:csv_city", {}, "ID,Country,City,Year,Count\n" + "1,France,Paris,2020\n" * 7, False),
     ("custom:character_reverse", {}, "Elgae Dlab", True),
     ("custom:character_reverse", {}, "bald eagle", False),
+    # \w+ as Python's re (NLTK 3.9, IFBench's lock): a joiner inside an emoji is no word.
+    ("count:word_count_range", {"min_words": 2, "max_words": 2}, "Hi \N{MAGE}\u200d\u2640\ufe0f there", True),
     ("words:odd_even_syllables", {}, "beautiful people", True),  # 3 then 2 syllables
     ("words:odd_even_syllables", {}, "beautiful cat", False),
     ("format:emoji", {}, "Sunny day \N{SUN WITH FACE}. Rainy night \N{CLOUD WITH RAIN}.", True),
@@ -153,6 +156,21 @@ def test_bad_kwargs_name_the_instruction_and_argument(instruction_id: str, kwarg
 def test_upstream_semantics_on_small_cases(instruction_id: str, kwargs: dict[str, Any], response: str,
                                            expected: bool) -> None:
     assert follow([bind(instruction_id, kwargs)], response, "strict") == [expected]
+
+
+HOSTILE = ["*", "-", ".", "?!", "\"", "'", "\n\n\n", " \t \n x", "\u200d", "\N{MAGE}\ufe0f", "Question", "Question 1",
+           "Zimbabwe", "<i>", "</em><em>", "(((((", "\"'\"'", ",,,,", "\t\t\t\t", "a\n\n\nb", "\x00", "\u0130stanbul",
+           "ProductID,Category,Brand,Price,Stock\n\"", "9999-99-99", "e\u0301",
+           '"StudentID"\t"Subject"\t"Grade"\t"Semester"\t"Score"\n\t\t\t\t\n"1"\t"M"\t"A"\t"F"\t"9"\n"1"']
+
+
+@pytest.mark.parametrize("instruction_id", sorted(i for i, s in REGISTRY.items() if s.source == "IFBench"))
+def test_hostile_output_is_a_verdict_never_a_crash(instruction_id: str) -> None:
+    # Upstream raises IndexError on the last one for custom:csv_quotes (an empty field).
+    predicate = bind(instruction_id, EXTENDED_KWARGS.get(instruction_id, {}))
+    for mode in MODES:
+        for response in [*HOSTILE, "\n".join(HOSTILE)]:
+            assert follow([predicate], response, mode) in ([True], [False])
 
 
 @pytest.fixture(scope="module")

@@ -16,6 +16,7 @@ import re
 import string
 import unicodedata
 from dataclasses import dataclass
+from itertools import pairwise
 
 import emoji
 
@@ -165,7 +166,7 @@ def line_indent(value: str) -> bool:
         if not lines[i].strip():
             lines.remove(lines[i])
         i += 1
-    return all(_indent(b) > _indent(a) for a, b in zip(lines, lines[1:]))
+    return all(_indent(b) > _indent(a) for a, b in pairwise(lines))
 
 
 @instruction("format:quote_unquote", source=IFBENCH)
@@ -253,7 +254,7 @@ def mcq_count_length(value: str) -> bool:
         if option_count != 5:
             return False
         lengths.append(len(question_text))
-    return all(a < b for a, b in zip(lengths, lengths[1:]))
+    return all(a < b for a, b in pairwise(lengths))
 
 
 @instruction("custom:reverse_newline", source=IFBENCH)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 import string
 from collections import Counter
+from itertools import pairwise
 
 import syllapy
 
@@ -151,7 +152,7 @@ def vowel(value: str) -> bool:
 @instruction("words:consonants", source=IFBENCH)
 def consonants(value: str) -> bool:
     return all(
-        any(a in _CONSONANTS and b in _CONSONANTS for a, b in zip(word, word[1:]))
+        any(a in _CONSONANTS and b in _CONSONANTS for a, b in pairwise(word))
         for word in value.lower().split()
     )
 
@@ -160,7 +161,7 @@ def _alliteration(sentence: str) -> int:
     """Words in runs of two or more consecutive words with the same first character."""
     words = [w for w in (raw.lstrip(string.punctuation + " ") for raw in sentence.lower().split()) if w]
     total, in_run = 0, False
-    for a, b in zip(words, words[1:]):
+    for a, b in pairwise(words):
         if a[0] == b[0]:
             total += 1 if in_run else 2
             in_run = True
@@ -206,7 +207,7 @@ def repeats(value: str, small_n: int) -> bool:
     return all(n <= small_n for n in counts.values())
 
 
-@instruction("sentence:keyword", Arg("word", _stripped), Arg("N", integer(minimum=1)), source=IFBENCH)
+@instruction("sentence:keyword", Arg("word", text()), Arg("N", integer(minimum=1)), source=IFBENCH)
 def sentence_keyword(value: str, word: str, N: int) -> bool:  # noqa: N803 - the dataset's name
     sentences = text_units.sentences(value)
     if len(sentences) < N:
@@ -224,13 +225,13 @@ def pronouns(value: str, N: int) -> bool:  # noqa: N803 - the dataset's name
 @instruction("words:odd_even_syllables", source=IFBENCH)
 def odd_even_syllables(value: str) -> bool:
     parities = [syllapy.count(w) % 2 for w in _split_words(value.lower())]
-    return all(a != b for a, b in zip(parities, parities[1:]))
+    return all(a != b for a, b in pairwise(parities))
 
 
 @instruction("words:last_first", source=IFBENCH)
 def last_first(value: str) -> bool:
     sentences = text_units.sentences(value)
-    for current, following in zip(sentences, sentences[1:]):
+    for current, following in pairwise(sentences):
         last = current.rstrip(string.punctuation + " ").split()
         first = following.lstrip(string.punctuation + " ").split()
         if not last or not first or last[-1].lower() != first[0].lower():
@@ -250,13 +251,13 @@ def paragraph_last_first(value: str) -> bool:
 @instruction("sentence:increment", Arg("small_n", integer()), source=IFBENCH)
 def increment(value: str, small_n: int) -> bool:
     lengths = [len(_split_words(s)) for s in text_units.sentences(value)]
-    return all(b == a + small_n for a, b in zip(lengths, lengths[1:]))
+    return all(b == a + small_n for a, b in pairwise(lengths))
 
 
 @instruction("words:no_consecutive", source=IFBENCH)
 def no_consecutive(value: str) -> bool:
     words = _split_words(value.lower())
-    return all(a[0] != b[0] for a, b in zip(words, words[1:]))
+    return all(a[0] != b[0] for a, b in pairwise(words))
 
 
 @instruction("count:keywords_multiple", *(Arg(f"keyword{i}", _stripped) for i in range(1, 6)), source=IFBENCH)
