@@ -7,6 +7,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -42,20 +43,24 @@ def wait_until_ready(url: str, timeout_s: float = 120) -> None:
 @contextlib.contextmanager
 def running_server(env: dict[str, str] | None = None, args: list[str] | None = None,
                    timeout_s: float = 60) -> Iterator[str]:
-    """Start `python -m verifiers serve` on a free port; yield its base URL once /health answers."""
+    """Start `python -m verifiers serve` on a free port; yield its base URL once /health answers.
+
+    The server's output goes to a temporary file, not a pipe: nobody reads a pipe while the tests
+    run, and a server that logs more than the pipe holds would block on its next log line."""
     port = free_port()
     full_env = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
+    log = tempfile.TemporaryFile()
     proc = subprocess.Popen(
         [sys.executable, "-m", "verifiers", "serve", "--port", str(port), *(args or [])],
-        env=full_env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        env=full_env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + timeout_s
         while True:
             if proc.poll() is not None:
-                out = proc.stdout.read().decode(errors="replace") if proc.stdout else ""
-                raise RuntimeError(f"server exited with {proc.returncode}:\n{out}")
+                log.seek(0)
+                raise RuntimeError(f"server exited with {proc.returncode}:\n{log.read().decode(errors='replace')}")
             try:
                 if httpx.get(f"{url}/health", timeout=1).status_code == 200:
                     break
@@ -72,6 +77,7 @@ def running_server(env: dict[str, str] | None = None, args: list[str] | None = N
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+        log.close()
 
 
 @contextlib.contextmanager
