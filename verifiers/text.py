@@ -4,6 +4,7 @@ from __future__ import annotations
 
 THINK_OPEN = "<think>"
 THINK_CLOSE = "</think>"
+NO_FINAL_ANSWER = "thinking block never closed (no </think>)"  # every domain's format_error reason
 
 
 def final_answer(response: str, prompt: str | None = None) -> str | None:

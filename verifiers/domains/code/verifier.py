@@ -18,7 +18,7 @@ from sandbox.backends.base import HostFailure
 from verifiers.domains.code.label import CodeLabel, runner_tests
 from verifiers.domains.code.pool import build_pool
 from verifiers.sample import Sample
-from verifiers.text import final_answer
+from verifiers.text import NO_FINAL_ANSWER, final_answer
 from verifiers.verdict import Status, Verdict
 from verifiers.verifier import PooledVerifier, Readiness
 
@@ -85,7 +85,7 @@ class CodeVerifier(PooledVerifier[CodeLabel]):
             return Verdict.failed(Status.ERROR, f"bad label: more than {s.max_tests} tests")
         answer = final_answer(sample.response[-s.max_response_chars:], sample.prompt)
         if answer is None:
-            return Verdict.failed(Status.FORMAT_ERROR, "thinking block never closed (no </think>)")
+            return Verdict.failed(Status.FORMAT_ERROR, NO_FINAL_ANSWER)
         block = last_code_block(answer)
         if block is None or not block[1].strip():
             return Verdict.failed(Status.FORMAT_ERROR, "no fenced code block in the final answer")

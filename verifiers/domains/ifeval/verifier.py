@@ -17,7 +17,7 @@ from verifiers.domains.ifeval.args import InstructionError
 from verifiers.domains.ifeval.catalog import Mode, bind_all
 from verifiers.process_pool import KillablePool, TaskFailed, TaskTimeout, WorkerCrashed
 from verifiers.sample import Sample
-from verifiers.text import final_answer
+from verifiers.text import NO_FINAL_ANSWER, final_answer
 from verifiers.verdict import Status, Verdict
 from verifiers.verifier import PooledVerifier
 
@@ -67,7 +67,7 @@ class IFEvalVerifier(PooledVerifier[IFEvalLabel]):
                                   argument=exc.argument)
         answer = final_answer(sample.response, sample.prompt)
         if answer is None:
-            return Verdict.failed(Status.FORMAT_ERROR, "thinking block never closed (no </think>)")
+            return Verdict.failed(Status.FORMAT_ERROR, NO_FINAL_ANSWER)
         mode: Mode = label.mode or self.settings.mode
         try:
             followed = await self.pool.run(label.instruction_id_list, _kwargs(label), answer, mode)

@@ -23,7 +23,7 @@ from verifiers.metrics import Metrics
 from verifiers.process_pool import KillablePool, TaskFailed, TaskTimeout, WorkerCrashed
 from verifiers.sample import Sample
 from verifiers.settings import MathSettings
-from verifiers.text import final_answer
+from verifiers.text import NO_FINAL_ANSWER, final_answer
 from verifiers.verdict import Status, Verdict
 from verifiers.verifier import PooledVerifier
 
@@ -120,7 +120,7 @@ class MathVerifier(PooledVerifier[MathLabel]):
         response = sample.response[-s.max_response_chars :]
         answer = final_answer(response, sample.prompt)
         if answer is None:
-            return Verdict.failed(Status.FORMAT_ERROR, "thinking block never closed (no </think>)")
+            return Verdict.failed(Status.FORMAT_ERROR, NO_FINAL_ANSWER)
         boxes = answer_boxes(answer, s.max_answer_chars)
         if boxes and boxes[-1].too_long:
             return Verdict.failed(Status.FORMAT_ERROR, f"\\boxed{{}} answer longer than {s.max_answer_chars} characters")

@@ -21,7 +21,7 @@ from verifiers.domains.rm.conversation import prompt_messages
 from verifiers.domains.rm.label import RMLabel
 from verifiers.sample import Sample
 from verifiers.settings import RMSettings
-from verifiers.text import final_answer
+from verifiers.text import NO_FINAL_ANSWER, final_answer
 from verifiers.verdict import Status, Verdict
 from verifiers.verifier import BatchPolicy, Readiness, Verifier, VerifierContext
 
@@ -98,7 +98,7 @@ class RMVerifier(Verifier[RMLabel]):
         """The messages to score, or the verdict that says why there are none."""
         answer = final_answer(sample.response, sample.prompt) if self.settings.strip_thinking else sample.response
         if answer is None:
-            return Verdict.failed(Status.FORMAT_ERROR, "unterminated thinking block: no final answer to score")
+            return Verdict.failed(Status.FORMAT_ERROR, NO_FINAL_ANSWER)
         if sample.label.messages is not None:
             before = [m.model_dump() for m in sample.label.messages]
         elif sample.prompt is not None:

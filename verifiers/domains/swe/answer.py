@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from verifiers.domains.swe.search_replace import MARKER
-from verifiers.text import final_answer
+from verifiers.text import NO_FINAL_ANSWER, final_answer
 
 _SOLUTION_OPEN, _SOLUTION_CLOSE = "<solution>", "</solution>"
 _FENCE = re.compile(r"^```[^\n]*\n(.*?)^```[ \t]*$", re.MULTILINE | re.DOTALL)
@@ -20,7 +20,7 @@ def patch_text(response: str, prompt: str | None) -> str:
     (an unclosed `<solution>` takes the rest)."""
     answer = final_answer(response, prompt)
     if answer is None:
-        raise NoAnswer("thinking block never closed (no </think>)")
+        raise NoAnswer(NO_FINAL_ANSWER)
     start = answer.rfind(_SOLUTION_OPEN)
     if start >= 0:
         answer = answer[start + len(_SOLUTION_OPEN):]
