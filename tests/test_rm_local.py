@@ -11,7 +11,7 @@ from transformers import AutoModelForCausalLM, AutoModelForSequenceClassificatio
 
 from tests.tiny_rm import build_tiny_rm
 from verifiers.domains.rm.backend import BackendError
-from verifiers.domains.rm.local import LocalRewardModel, resolve_head
+from verifiers.domains.rm.local import LocalRewardModel, plan_passes, resolve_head
 from verifiers.settings import RMLocalSettings
 
 CONVERSATIONS = [
@@ -82,9 +82,22 @@ def test_long_input_keeps_its_last_tokens_and_says_so(tmp_path: Path) -> None:
 
 def test_token_budget_splits_passes_without_changing_scores(tmp_path: Path) -> None:
     path = build_tiny_rm(tmp_path / "m")
-    one_pass = [s.reward for s in loaded(path).score_sync(CONVERSATIONS)]
+    one_pass = [s.reward for s in loaded(path, max_tokens_per_forward=10**6).score_sync(CONVERSATIONS)]
     many_passes = [s.reward for s in loaded(path, max_tokens_per_forward=40).score_sync(CONVERSATIONS)]
     assert many_passes == pytest.approx(one_pass, abs=1e-5)
+
+
+def test_passes_are_the_fewest_under_the_budget_and_even() -> None:
+    lengths = [45] * 32 + [80] * 32
+    # greedily 51 rows (51 x 80 <= 4096) then 13; evened, the same two passes split 32 + 32
+    assert plan_passes(lengths, 4096) == [slice(0, 32), slice(32, 64)]
+    assert plan_passes(lengths, 10**6) == [slice(0, 64)]
+    for budget in (1, 50, 100, 700, 2000, 4096):
+        passes = plan_passes(lengths, budget)
+        assert [i for p in passes for i in range(64)[p]] == list(range(64))  # every row once, in order
+        assert all((p.stop - p.start) * lengths[p.stop - 1] <= budget or p.stop - p.start == 1 for p in passes)
+    assert plan_passes([10, 500, 900], 100) == [slice(0, 1), slice(1, 2), slice(2, 3)]  # too long: alone
+    assert plan_passes([], 4096) == []
 
 
 def test_head_is_read_from_the_architecture_or_must_be_named() -> None:

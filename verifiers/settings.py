@@ -218,9 +218,10 @@ class RMLocalSettings(BaseModel):
         "Longer ones keep their *last* max_length tokens (the start of the prompt is dropped; the response "
         "and the scored position stay) and say `truncated: true`.",
     )
-    max_tokens_per_forward: int = Field(
-        32768, ge=1, description="Padded tokens (rows x longest row) per forward pass; a batch sorted by "
-        "length is cut into passes under this budget.",
+    max_tokens_per_forward: int | None = Field(
+        None, ge=1, description="Padded tokens (rows x longest row) per forward pass; a batch sorted by "
+        "length is cut into the fewest passes under this budget, evened out. None: 32768 on GPU, 4096 on "
+        "CPU (passes whose activations stay in cache run ~1.5x faster there: see docs/domains/rm.md).",
     )
 
 
