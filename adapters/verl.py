@@ -49,3 +49,11 @@ async def compute_score(data_source: str, solution_str: str, ground_truth: Any, 
         item["group_id"] = extra["group_id"]
     [result] = await _shared_client().score([item])
     return {"score": float(result["reward"]), "acc": float(result["score"]), **flags(result)}
+
+
+async def close() -> None:
+    """Close the shared session of the running loop. verl's reward loop lives as long as the run;
+    a script that scores under short-lived loops (`asyncio.run` per batch) calls this before each
+    loop ends, or the loop's connections stay open until the session is garbage-collected."""
+    if _client is not None:
+        await _client.close()

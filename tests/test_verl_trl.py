@@ -18,7 +18,16 @@ CODE_LABEL = json.dumps({"domain": "code", "tests": {"inputs": ["1 2\n"], "outpu
 ADD = "```python\na, b = map(int, input().split())\nprint(a + b)\n```"
 
 
-def load_verl_reward(monkeypatch, url: str):
+@pytest.fixture
+async def closing():
+    """Closes, at the end of the test, the client sessions a test opened on its own event loop."""
+    closers: list = []
+    yield closers.append
+    for close in closers:
+        await close()
+
+
+def load_verl_reward(monkeypatch, url: str, closing):
     """As verl's get_custom_reward_fn: import `reward.custom_reward_function.path` as a module, take `name`."""
     monkeypatch.setenv("CASCADE_VERIFIERS_URL", url)
     monkeypatch.setenv("CASCADE_VERIFIERS_BACKOFF_S", "0.05")
@@ -27,11 +36,12 @@ def load_verl_reward(monkeypatch, url: str):
     module = importlib.util.module_from_spec(spec)
     monkeypatch.setitem(sys.modules, "custom_module", module)
     spec.loader.exec_module(module)
+    closing(module.close)
     return module.compute_score
 
 
-async def test_verl_compute_score(monkeypatch, server):
-    compute_score = load_verl_reward(monkeypatch, server)
+async def test_verl_compute_score(monkeypatch, server, closing):
+    compute_score = load_verl_reward(monkeypatch, server, closing)
     assert inspect.iscoroutinefunction(compute_score)  # verl awaits it in its reward loop
     reward_kwargs = {"default_domain": "math"}
     calls = [
@@ -51,15 +61,17 @@ async def test_verl_compute_score(monkeypatch, server):
     assert all(isinstance(v, float) for r in results for v in r.values())
 
 
-async def test_verl_service_down_is_masked(monkeypatch):
-    compute_score = load_verl_reward(monkeypatch, f"http://127.0.0.1:{free_port()}")
+async def test_verl_service_down_is_masked(monkeypatch, closing):
+    compute_score = load_verl_reward(monkeypatch, f"http://127.0.0.1:{free_port()}", closing)
     result = await compute_score(data_source="math", solution_str="\\boxed{1}", ground_truth="1", extra_info=None)
     assert result["masked"] == 1.0 and result["verifier_infra_error"] == 1.0 and result["score"] == 0.0
 
 
-async def test_trl_reward_function(server):
+async def test_trl_reward_function(server, closing):
     logged: dict[str, float] = {}
-    reward = make_reward_func(client=ServiceClient(url=server, backoff_s=0.05))
+    client = ServiceClient(url=server, backoff_s=0.05)
+    closing(client.close)
+    reward = make_reward_func(client=client)
     assert inspect.iscoroutinefunction(reward) and reward.__name__ == "cascade_verifiers"
     prompts = [[{"role": "user", "content": "6*7?"}]] * 3 + [[{"role": "user", "content": "Add."}]] * 2
     completions = [
@@ -77,15 +89,19 @@ async def test_trl_reward_function(server):
     assert logged["verifier_correct"] == pytest.approx(0.4) and logged["verifier_format_error"] == pytest.approx(0.2)
 
 
-async def test_trl_bad_label_is_an_error_for_that_sample_only(server):
-    reward = make_reward_func(client=ServiceClient(url=server, backoff_s=0.05))
+async def test_trl_bad_label_is_an_error_for_that_sample_only(server, closing):
+    client = ServiceClient(url=server, backoff_s=0.05)
+    closing(client.close)
+    reward = make_reward_func(client=client)
     rewards = await reward(prompts=["p"] * 3, completions=["\\boxed{42}"] * 3,
                            label=["42", json.dumps({"domain": "code", "tests": 5}), "42"])
     assert rewards == [1.0, 0.0, 1.0]
 
 
-async def test_trl_service_down_gives_none_which_trl_excludes():
-    reward = make_reward_func(client=ServiceClient(url=f"http://127.0.0.1:{free_port()}", attempts=2, backoff_s=0.05))
+async def test_trl_service_down_gives_none_which_trl_excludes(closing):
+    client = ServiceClient(url=f"http://127.0.0.1:{free_port()}", attempts=2, backoff_s=0.05)
+    closing(client.close)
+    reward = make_reward_func(client=client)
     assert await reward(prompts=["p", "q"], completions=["\\boxed{1}", "\\boxed{2}"], label=["1", "2"]) == [None, None]
 
 
