@@ -4,6 +4,9 @@ import json
 import subprocess
 import sys
 
+import pytest
+from pydantic import ValidationError
+
 from tests.conftest import ROOT
 from verifiers.settings import Settings
 
@@ -44,3 +47,28 @@ def test_toml_config_and_defaults_bind_loopback(tmp_path):
     cfg.write_text("[math]\nworkers = 3\n")
     s = Settings.load(cfg)
     assert s.math.workers == 3 and s.server.host == "127.0.0.1"
+
+
+def test_a_path_that_could_outlast_the_backstop_is_refused_at_start_up():
+    assert Settings(rm={"backend": "vllm"}, swe={"judge": {"url": "http://judge:8000/v1"}})  # the defaults fit
+    slow_rm = {"backend": "vllm", "vllm": {"timeout_s": 40}}
+    with pytest.raises(ValidationError) as refused:
+        Settings(rm=slow_rm)
+    message = str(refused.value)
+    assert "engine.item_deadline_s (120 s)" in message
+    assert "rm: rm.vllm (2 + 1) x timeout_s 40" in message and "if_rm: ifeval.item_timeout_s 5" in message
+    assert Settings(rm=slow_rm, engine={"item_deadline_s": 200})
+    assert Settings(rm=slow_rm, domains=["math", "rm"], engine={"item_deadline_s": 125})  # if_rm not served
+    with pytest.raises(ValidationError, match="if_rm: ifeval.item_timeout_s 5 \\+ the local model's forward"):
+        Settings(if_rm={"group_deadline_s": 119})
+
+
+def test_an_invalid_configuration_is_a_short_message_and_exit_status_2(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "verifiers", "serve"], cwd=ROOT, capture_output=True, text=True,
+                          timeout=120, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin",
+                                            "VERIFIERS_SERVER__PORT": "eighty", "VERIFIERS_RM__VLLM__TIMEOUT_S": "0"})
+    assert proc.returncode == 2
+    assert proc.stderr.startswith("verifiers: invalid configuration")
+    assert "server.port: Input should be a valid integer" in proc.stderr
+    assert "rm.vllm.timeout_s: Input should be greater than 0" in proc.stderr
+    assert "Traceback" not in proc.stderr

@@ -93,13 +93,6 @@ def test_missing_rm_score_for_a_passing_sample_is_masked_not_zero() -> None:
     assert verdicts[2].status is Status.FORMAT_ERROR and verdicts[2].reward == 0.0
 
 
-async def test_a_group_deadline_past_the_engine_backstop_fails_the_domain_not_the_service() -> None:
-    settings = Settings(domains=["if_rm"], if_rm={"group_deadline_s": 150}, engine={"item_deadline_s": 120})
-    async with Engine(settings) as engine:
-        state = engine.readiness()["if_rm"]
-    assert not state.ready and "if_rm.group_deadline_s (150) must be below" in state.detail["unavailable"]
-
-
 async def test_if_rm_label_errors_name_the_field_before_anything_runs() -> None:
     async with Engine(Settings(domains=["if_rm"])) as engine:
         with pytest.raises(LabelError, match="group_size"):

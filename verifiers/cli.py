@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -40,11 +41,17 @@ def main(argv: list[str] | None = None) -> int:
     score.add_argument("--chunk", type=int, default=512, help="items in flight at once")
 
     args = parser.parse_args(argv)
+    flags = (("server.host", args.host), ("server.port", args.port), ("ray.address", args.ray)) \
+        if args.command == "serve" else ()
+    try:
+        settings = Settings.load(args.config, **{k: v for k, v in flags if v is not None})
+    except ValidationError as exc:  # a configuration mistake, not a crash: say what, not where in our code
+        problems = "\n".join(f"  {'.'.join(map(str, e['loc'])) or 'settings'}: {e['msg']}" for e in exc.errors())
+        print(f"verifiers: invalid configuration\n{problems}", file=sys.stderr)
+        return 2
     if args.command == "serve":
-        flags = (("server.host", args.host), ("server.port", args.port), ("ray.address", args.ray))
-        overrides = {k: v for k, v in flags if v is not None}
-        return serve_command(Settings.load(args.config, **overrides))
-    return asyncio.run(score_command(Settings.load(args.config), args.input, args.output, args.chunk))
+        return serve_command(settings)
+    return asyncio.run(score_command(settings, args.input, args.output, args.chunk))
 
 
 def serve_command(settings: Settings) -> int:

@@ -16,8 +16,10 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, Field, SecretStr, field_validator
+from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from verifiers.retry import worst_case_s
 
 
 def _default_workers() -> int:
@@ -231,7 +233,10 @@ class RMVLLMSettings(BaseModel):
     url: str = Field("http://127.0.0.1:8001", description="Base URL of the vLLM server.")
     model: str | None = Field(None, description="`model` field sent with each request (the served model name).")
     endpoint: Literal["pooling", "classify"] = Field("pooling", description="`/pooling` or `/classify`.")
-    timeout_s: float = Field(30.0, gt=0, description="Per HTTP attempt.")
+    timeout_s: float = Field(
+        20.0, gt=0, description="Per HTTP attempt. All attempts together must fit engine.item_deadline_s "
+        "(with if_rm: together with ifeval.item_timeout_s and if_rm.group_deadline_s); checked at start-up.",
+    )
     retries: int = Field(2, ge=0, description="Extra attempts after a connection error, timeout or 5xx.")
     max_concurrency: int = Field(64, ge=1, description="Requests in flight to the server at once.")
 
@@ -310,6 +315,36 @@ class Settings(BaseSettings):
     rm: RMSettings = Field(default_factory=RMSettings)
     if_rm: IfRmSettings = Field(default_factory=IfRmSettings)
     ray: RaySettings = Field(default_factory=RaySettings)
+
+    @model_validator(mode="after")
+    def _paths_fit_the_backstop(self) -> Settings:
+        """Refuse a configuration where a served path can, by design, outlast the engine's
+        backstop: its items would end as the backstop's `infra_error` instead of its own timeout."""
+        served = set(self.domains) if self.domains is not None else None
+        paths: dict[str, tuple[float, str]] = {}
+        if self.rm.backend == "vllm":
+            rm_s = worst_case_s(self.rm.vllm.timeout_s, self.rm.vllm.retries)
+            rm_how = f"rm.vllm ({self.rm.vllm.retries} + 1) x timeout_s {self.rm.vllm.timeout_s:g} + back-off"
+            paths["rm"] = rm_s, rm_how
+        else:
+            rm_s, rm_how = 0.0, "the local model's forward"
+        paths["if_rm"] = (self.ifeval.item_timeout_s + rm_s + self.if_rm.group_deadline_s,
+                          f"ifeval.item_timeout_s {self.ifeval.item_timeout_s:g} + {rm_how} + "
+                          f"if_rm.group_deadline_s {self.if_rm.group_deadline_s:g}")
+        if self.swe.judge.url:
+            judge = self.swe.judge
+            paths["swe"] = (self.swe.item_timeout_s + worst_case_s(judge.timeout_s, judge.retries),
+                            f"swe.item_timeout_s {self.swe.item_timeout_s:g} + swe.judge ({judge.retries} + 1) "
+                            f"x timeout_s {judge.timeout_s:g} + back-off")
+        deadline = self.engine.item_deadline_s
+        over = [f"{name}: {how} = {worst:.1f} s" for name, (worst, how) in paths.items()
+                if (served is None or name in served) and worst >= deadline]
+        if over:
+            raise ValueError(
+                f"engine.item_deadline_s ({deadline:g} s) is shorter than the longest a served path may take by "
+                f"design: {'; '.join(over)}. Raise engine.item_deadline_s or lower those settings."
+            )
+        return self
 
     @classmethod
     def settings_customise_sources(

@@ -47,11 +47,7 @@ class IfRmVerifier(Verifier[IfRmLabel]):
 
     def __init__(self, ctx: VerifierContext) -> None:
         super().__init__(ctx)
-        self.settings = ctx.settings.if_rm
-        backstop = ctx.settings.engine.item_deadline_s
-        if self.settings.group_deadline_s >= backstop:
-            raise ValueError(f"if_rm.group_deadline_s ({self.settings.group_deadline_s:g}) must be below "
-                             f"engine.item_deadline_s ({backstop:g}), or held groups become infra_error")
+        self.settings = ctx.settings.if_rm  # the group deadline fits the backstop: `Settings` checks it
         self.groups: GroupHolder[Member] = GroupHolder(self.settings.group_deadline_s)
 
     def batch_policy(self) -> BatchPolicy:

@@ -18,9 +18,8 @@ from typing import Any
 import httpx
 
 from verifiers.domains.rm.backend import BackendError, Conversation, Scored
+from verifiers.retry import pause_before
 from verifiers.settings import RMVLLMSettings
-
-_BACKOFF_S = 0.2
 
 
 class VLLMRewardModel:
@@ -81,7 +80,7 @@ class VLLMRewardModel:
         error = ""
         for attempt in range(self.settings.retries + 1):
             if attempt:
-                await asyncio.sleep(_BACKOFF_S * attempt)
+                await asyncio.sleep(pause_before(attempt))
             try:
                 reply = await self._client.post(path, json=body)
             except httpx.HTTPError as exc:

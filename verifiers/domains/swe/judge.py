@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import math
-import random
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
@@ -22,6 +21,7 @@ from typing import Any
 import httpx
 
 from verifiers.domains.swe.judge_prompt import DEFAULT_TEMPLATE, FIELDS
+from verifiers.retry import pause_before
 from verifiers.settings import SweJudgeSettings
 
 
@@ -139,7 +139,7 @@ class Judge:
             except _Retryable as exc:
                 if attempt + 1 == attempts:
                     raise JudgeFailure(f"{exc} (after {attempts} attempts)") from None
-            await asyncio.sleep(0.1 * 2**attempt * random.uniform(0.5, 1.5))
+            await asyncio.sleep(pause_before(attempt + 1))
         raise AssertionError("unreachable")
 
     def _body(self, issue: str, golden_patch: str, candidate_patch: str) -> dict[str, Any]:
