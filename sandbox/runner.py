@@ -1,8 +1,11 @@
 """Run all tests of one program and judge them. Standard library only: it runs in minimal containers.
 
-One pre-started interpreter serves many jobs; each Python test is a `fork` of it (no interpreter
-start-up per test), each C++ test an `exec` of the compiled binary. Per test the child gets its own
-session/process group, RLIMIT_CPU/AS/NPROC/FSIZE, a private work dir and, when the runner is root,
+One pre-started interpreter serves many jobs; each Python test is a `fork` of a zygote (no
+interpreter start-up per test), each C++ test an `exec` of the compiled binary. The zygote is a
+second interpreter, exec'd fresh, that forks the Python tests and never reads a job: a test forked
+from the runner itself would inherit the job's expected outputs in its memory, where a program can
+find them (a frame walk up to `run_one`'s locals took AC on any stdin/stdout problem). Per test
+the child gets its own session/process group, RLIMIT_CPU/AS/NPROC/FSIZE, a private work dir and, when the runner is root,
 a dedicated unprivileged uid. The parent drains stdout/stderr while waiting (so large output is never
 a false TLE), stops at the output cap (OLE, not truncation), and afterwards kills every process of the
 sandbox uid (setsid daemons included) and reaps orphans (the runner is a subreaper / PID 1).
@@ -10,7 +13,8 @@ sandbox uid (setsid daemons included) and reaps orphans (the runner is a subreap
 Wire format (`--stdio`, `--socket PATH [--socket-mode OCTAL]`): 4-byte big-endian length + UTF-8
 JSON, one job per frame, one result per frame. As PID 1 of a container without a uid to switch to
 (the Docker and compose backends), tests run as the runner's own uid: `kill(-1)` cannot reach PID
-1, and the runner sweeps every other process of its namespace after each test.
+1, and the runner sweeps every other process of its namespace but the zygote after each test.
+`--zygote FD` runs this file as the zygote, serving the runner on the socket FD.
 
 Job: {language: python|cpp, program, tests: [test], fn_name?, checker?: "tokens"|"exact"|
 {"program": python}, limits: {time_s, memory_mb, output_bytes}, early_exit: bool}
@@ -26,6 +30,7 @@ import json
 import math
 import os
 import resource
+import select
 import selectors
 import shutil
 import signal
@@ -34,6 +39,7 @@ import struct
 import sys
 import tempfile
 import time
+from types import SimpleNamespace
 from collections.abc import Callable
 from typing import Any, BinaryIO
 
@@ -153,7 +159,7 @@ def _child_setup(workdir: str, limits: dict[str, Any], stdin_fd: int, out_w: int
 
 
 def _python_child(job: dict[str, Any], test: dict[str, Any], result_w: int) -> None:
-    """Run the program in this (forked) interpreter; never returns."""
+    """Run the program in this interpreter, forked from the zygote; never returns."""
     code = 1
     try:
         sys.stdin = io.TextIOWrapper(io.BufferedReader(io.FileIO(0, "r", closefd=False)), encoding="utf-8")
@@ -208,20 +214,188 @@ def _resolve(namespace: dict[str, Any], name: str) -> Any:
     raise NameError(f"function {name!r} not defined")
 
 
+# ---------------------------------------------------------------- zygote
+
+def _send(sock: socket.socket, message: Any, fds: list[int] | tuple[int, ...] = ()) -> None:
+    """One framed JSON message, with `fds` attached to its first byte. MSG_NOSIGNAL: a dead peer
+    is an OSError here, not a SIGPIPE that kills the runner."""
+    body = json.dumps(message).encode()
+    frame = memoryview(struct.pack(">I", len(body)) + body)
+    sent = socket.send_fds(sock, [frame[:1]], list(fds), socket.MSG_NOSIGNAL) if fds else 0
+    frame = frame[sent:]
+    while frame:
+        frame = frame[sock.send(frame, socket.MSG_NOSIGNAL):]
+
+
+def _recv(sock: socket.socket, max_fds: int = 0) -> tuple[Any, list[int]]:
+    """The next message and the fds that came with it; EOFError when the peer is gone."""
+    first, fds, _, _ = socket.recv_fds(sock, 1, max_fds) if max_fds else (sock.recv(1), [], 0, None)
+    if not first:
+        raise EOFError("peer closed")
+    head = first + _recv_exact(sock, 3)
+    return json.loads(_recv_exact(sock, struct.unpack(">I", head)[0])), fds
+
+
+def _recv_exact(sock: socket.socket, n: int) -> bytes:
+    buf = b""
+    while len(buf) < n:
+        chunk = sock.recv(n - len(buf))
+        if not chunk:
+            raise EOFError("peer closed inside a message")
+        buf += chunk
+    return buf
+
+
+def zygote_main(sock: socket.socket) -> None:
+    """Fork Python test children on request, one at a time, and report how each ended.
+
+    A request is a message with fds [request, stdin, stdout, stderr, result]; the request (the
+    program, the test's args or code, limits and work dir) sits in the first fd, a memfd that only
+    the child reads, so no job data ever passes through this process's heap for a later test to
+    find. Replies: {"pid"} at once, then {"status", "utime", "stime", "maxrss"} from wait4."""
+    while True:
+        try:
+            _, fds = _recv(sock, max_fds=5)
+        except EOFError:
+            return
+        request_fd, stdin_fd, out_w, err_w, res_w = fds
+        pid = os.fork()
+        if pid == 0:
+            try:
+                with os.fdopen(request_fd, "rb") as f:
+                    request = json.loads(f.read())
+                _child_setup(request["workdir"], request["limits"], stdin_fd, out_w, err_w, keep=(res_w,))
+                _python_child(request, request["test"], res_w)
+            except BaseException:
+                pass
+            os._exit(99)
+        for fd in fds:
+            os.close(fd)
+        _send(sock, {"pid": pid})
+        _, status, usage = os.wait4(pid, 0)
+        _send(sock, {"status": status, "utime": usage.ru_utime, "stime": usage.ru_stime, "maxrss": usage.ru_maxrss})
+
+
+class _Zygote:
+    """The runner's side of the zygote: start it (exec'd fresh, so it holds nothing of ours),
+    start a fresh one when it has died (a test running as our uid can kill it)."""
+
+    def __init__(self) -> None:
+        self.pid: int | None = None
+        self.sock: socket.socket | None = None
+
+    def ensure_started(self) -> None:
+        if self.sock is None:
+            self._start()
+
+    def _start(self) -> None:
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        os.set_inheritable(theirs.fileno(), True)
+        argv = [sys.executable, "-I", os.path.abspath(__file__), "--zygote", str(theirs.fileno())]
+        if SANDBOX_UID:
+            argv += ["--uid", str(SANDBOX_UID)]
+        self.pid = os.posix_spawn(sys.executable, argv, dict(os.environ))
+        theirs.close()
+        self.sock = ours
+
+    def stop(self) -> None:
+        if self.sock is not None:
+            self.sock.close()
+        if self.pid is not None:
+            try:
+                os.kill(self.pid, signal.SIGKILL)
+            except OSError:
+                pass
+        self.pid = self.sock = None
+
+    def spawn(self, request: dict[str, Any], fds: tuple[int, int, int, int]) -> "_ZygoteChild":
+        """Fork a test child running `request` with fds (stdin, stdout, stderr, result)."""
+        request_fd = os.memfd_create("request")
+        try:
+            os.write(request_fd, json.dumps(request).encode())
+            os.lseek(request_fd, 0, os.SEEK_SET)
+            for _ in range(2):  # a zygote killed by the previous test is replaced once
+                self.ensure_started()
+                assert self.sock is not None
+                try:
+                    _send(self.sock, {}, (request_fd, *fds))
+                    reply, _ = _recv(self.sock)
+                    return _ZygoteChild(self, reply["pid"])
+                except (OSError, EOFError):
+                    self.stop()
+            raise RuntimeError("the zygote died twice in a row")
+        finally:
+            os.close(request_fd)
+
+
+class _ZygoteChild:
+    """A test child forked by the zygote: its end is reported on the zygote's socket."""
+
+    def __init__(self, zygote: _Zygote, pid: int) -> None:
+        self.zygote, self.pid = zygote, pid
+        self.fd = zygote.sock.fileno()  # type: ignore[union-attr]
+
+    def poll(self) -> tuple[int, Any] | None:
+        ready, _, _ = select.select([self.fd], [], [], 0)
+        return self.wait() if ready else None
+
+    def wait(self) -> tuple[int, Any]:
+        try:
+            end, _ = _recv(self.zygote.sock)  # type: ignore[arg-type]
+        except (OSError, EOFError):
+            # The test killed the zygote (it runs as our uid in a container): kill the test too;
+            # it is reaped with the other orphans. It ends as a SIGKILL: RE for a hostile program.
+            self.zygote.stop()
+            try:
+                os.kill(self.pid, signal.SIGKILL)
+            except OSError:
+                pass
+            return signal.SIGKILL, SimpleNamespace(ru_utime=0.0, ru_stime=0.0, ru_maxrss=0)
+        return end["status"], SimpleNamespace(ru_utime=end["utime"], ru_stime=end["stime"], ru_maxrss=end["maxrss"])
+
+    def close(self) -> None:
+        pass
+
+
+class _ForkedChild:
+    """A child forked by the runner (C++ tests and the compiler, which exec at once)."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.fd = os.pidfd_open(pid)  # readable on exit: no polling, no SIGCHLD handler
+
+    def poll(self) -> tuple[int, Any] | None:
+        wpid, status, usage = os.wait4(self.pid, os.WNOHANG)
+        return (status, usage) if wpid else None
+
+    def wait(self) -> tuple[int, Any]:
+        _, status, usage = os.wait4(self.pid, 0)
+        return status, usage
+
+    def close(self) -> None:
+        os.close(self.fd)
+
+
+_ZYGOTE = _Zygote()
+
+
 # ---------------------------------------------------------------- parent side
 
 def _cleanup_uid() -> None:
     """Kill every process a test left (setsid daemons escape the process group), then reap."""
     if os.getpid() == 1:
-        # PID 1 of our own namespace (local unshare or a container): every other process in it is
-        # a test's, and kill(-1) spares the caller and PID 1 (us), so sweep in-process.
-        for _ in range(10_000):  # a fork bomb refills while kill(-1) walks the table
-            try:
-                os.kill(-1, signal.SIGKILL)
-            except OSError:
+        # PID 1 of our own namespace (local unshare or a container): every other process in it but
+        # the zygote is a test's. kill(-1) would take the zygote too, so kill by the /proc list.
+        spare = {"1", str(_ZYGOTE.pid)}
+        for _ in range(10_000):  # a fork bomb refills while we walk the table
+            victims = _live_processes(lambda pid: pid not in spare)
+            if not victims:
                 break
-            if not _others_alive():
-                break
+            for pid in victims:
+                try:
+                    os.kill(int(pid), signal.SIGKILL)
+                except OSError:
+                    pass
     elif os.geteuid() == 0 and SANDBOX_UID:
         pid = os.fork()
         if pid == 0:
@@ -244,20 +418,16 @@ def _contained() -> bool:
     return os.getpid() == 1 and not (os.geteuid() == 0 and SANDBOX_UID)
 
 
-def _others_alive() -> bool:
-    """Whether any live process but us remains in our PID namespace."""
-    return _any_live_process(lambda pid: pid != "1")
-
-
 def _uid_alive(uid: int) -> bool:
     """Whether a live (non-zombie) process of `uid` other than us exists. kill(-1) cannot tell:
     it reports success whenever any process exists, permitted or not. Cheap in a PID namespace."""
     me = str(os.getpid())
-    return _any_live_process(lambda pid: pid != me and os.stat(f"/proc/{pid}").st_uid == uid)
+    return bool(_live_processes(lambda pid: pid != me and os.stat(f"/proc/{pid}").st_uid == uid))
 
 
-def _any_live_process(candidate: Callable[[str], bool]) -> bool:
-    """Whether a non-zombie process whose /proc entry passes `candidate` exists."""
+def _live_processes(candidate: Callable[[str], bool]) -> list[str]:
+    """The non-zombie processes whose /proc entry passes `candidate`."""
+    live = []
     for name in os.listdir("/proc"):
         if not name.isdigit():
             continue
@@ -269,15 +439,16 @@ def _any_live_process(candidate: Callable[[str], bool]) -> bool:
         except (OSError, IndexError):
             continue  # exited meanwhile
         if state not in (b"Z", b"X"):
-            return True
-    return False
+            live.append(name)
+    return live
 
 
 def _reap() -> None:
-    """Wait for every child: after the uid sweep all of them are dead or dying (we are PID 1)."""
+    """Collect every exited child and orphan. The sweep returns only once the tests' processes
+    are zombies, so nothing is missed; never blocking, since the zygote lives on as our child."""
     while True:
         try:
-            pid, _ = os.waitpid(-1, 0 if os.geteuid() == 0 and SANDBOX_UID or _contained() else os.WNOHANG)
+            pid, _ = os.waitpid(-1, os.WNOHANG)
         except ChildProcessError:
             return
         if pid == 0:
@@ -303,16 +474,22 @@ def run_one(job: dict[str, Any], test: dict[str, Any], exe: str | None = None,
     err_r, err_w = os.pipe()
     res_r, res_w = os.pipe()
     start = time.monotonic()
-    pid = os.fork()
-    if pid == 0:
-        try:
-            _child_setup(workdir, limits, stdin_fd, out_w, err_w, keep=(res_w,))
-            if exe is None:
-                _python_child(job, test, res_w)
-            os.execv(exe, argv or [exe])
-        except BaseException:
-            pass
-        os._exit(99)
+    child: _ZygoteChild | _ForkedChild
+    if exe is None:  # never `job` or `test` whole: they hold the expected outputs
+        request = {"program": job["program"], "fn_name": job.get("fn_name"), "workdir": workdir, "limits": limits,
+                   "test": {k: test[k] for k in ("args", "code") if k in test}}
+        child = _ZYGOTE.spawn(request, (stdin_fd, out_w, err_w, res_w))
+    else:
+        pid = os.fork()
+        if pid == 0:
+            try:
+                _child_setup(workdir, limits, stdin_fd, out_w, err_w, keep=(res_w,))
+                os.execv(exe, argv or [exe])
+            except BaseException:
+                pass
+            os._exit(99)
+        child = _ForkedChild(pid)
+    pid = child.pid
     for fd in (stdin_fd, out_w, err_w, res_w):
         os.close(fd)
     out, err, res = bytearray(), bytearray(), bytearray()
@@ -320,16 +497,15 @@ def run_one(job: dict[str, Any], test: dict[str, Any], exe: str | None = None,
     for fd, buf in ((out_r, out), (err_r, err), (res_r, res)):
         os.set_blocking(fd, False)
         sel.register(fd, selectors.EVENT_READ, buf)
-    pidfd = os.pidfd_open(pid)  # readable on exit: no polling, no SIGCHLD handler
-    sel.register(pidfd, selectors.EVENT_READ, None)
+    sel.register(child.fd, selectors.EVENT_READ, None)
     ole = wall_tle = False
     status = rusage = None
     while True:
         if status is None:
-            wpid, st, ru = os.wait4(pid, os.WNOHANG)
-            if wpid:
-                status, rusage = st, ru
-                sel.unregister(pidfd)
+            ended = child.poll()
+            if ended is not None:
+                status, rusage = ended
+                sel.unregister(child.fd)
         if status is not None and not sel.get_map():
             break
         remaining = wall_limit - (time.monotonic() - start)
@@ -342,7 +518,7 @@ def run_one(job: dict[str, Any], test: dict[str, Any], exe: str | None = None,
         if status is not None and not events:
             break
         for key, _ in events:
-            if key.fd == pidfd:
+            if key.fd == child.fd:
                 continue
             try:
                 chunk = os.read(key.fd, 1 << 16)
@@ -368,12 +544,13 @@ def run_one(job: dict[str, Any], test: dict[str, Any], exe: str | None = None,
             os.kill(pid, signal.SIGKILL)
         except OSError:
             pass
-        _, status, rusage = os.wait4(pid, 0)
+        status, rusage = child.wait()
     _cleanup_uid()
     for key in list(sel.get_map().values()):
         sel.unregister(key.fd)
     sel.close()
-    for fd in (out_r, err_r, res_r, pidfd):
+    child.close()
+    for fd in (out_r, err_r, res_r):
         os.close(fd)
     shutil.rmtree(workdir, ignore_errors=True)
     cpu = rusage.ru_utime + rusage.ru_stime
@@ -491,6 +668,7 @@ def run_job(job: dict[str, Any]) -> dict[str, Any]:
 
 def serve_stream(rfile: BinaryIO, wfile: BinaryIO, healthy: Any = None) -> None:
     """Serve jobs until end of stream; exit the process after a job if `healthy()` turns false."""
+    _ZYGOTE.ensure_started()  # now, not in the first test's time (and after stdio is redirected)
     while True:
         job = read_frame(rfile)
         if job is None:
@@ -559,6 +737,11 @@ def main(argv: list[str]) -> int:
     args = argv[1:]
     if "--uid" in args:
         SANDBOX_UID = int(args[args.index("--uid") + 1])
+    if "--zygote" in args:
+        # Tests may run as our uid: non-dumpable, so they cannot ptrace us to tamper with later tests.
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_DUMPABLE, 0, 0, 0, 0)
+        zygote_main(socket.socket(fileno=int(args[args.index("--zygote") + 1])))
+        return 0
     try:
         ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
     except (OSError, AttributeError):

@@ -34,7 +34,10 @@ def test_service_survives_hostile_batch(backend: str) -> None:
         reply = httpx.post(f"{url}/score", json={"items": items}, timeout=60).json()
         statuses = [r["status"] for r in reply["results"]]
         assert statuses == ["timeout", "incorrect", "incorrect", "correct"]
-        assert [r["details"]["verdict"] for r in reply["results"]] == ["TLE", "RE", "MLE", "AC"]
+        # kill(-1) reaches nothing locally (runner and zygote are root's): the program goes on and
+        # prints nothing; in a container it kills the zygote, which ends the test (see test_sandbox_hostile).
+        kill_all = "WA" if backend == "local" else "RE"
+        assert [r["details"]["verdict"] for r in reply["results"]] == ["TLE", kill_all, "MLE", "AC"]
         assert httpx.get(f"{url}/ready", timeout=5).status_code == 200
     for uid in (63000, 63001):
         ps = subprocess.run(["ps", "-o", "pid=", "-u", str(uid)], capture_output=True, text=True)

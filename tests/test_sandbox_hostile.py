@@ -41,8 +41,9 @@ def run_hostile(backend: str, program: str, expected: str = "", time_s: float = 
                                         "tests": [{"stdin": "ok", "expected": "ok"}]})
             assert again["verdict"] == "AC"
             assert pool.replaced == 0  # the runner survived its program: no restart was needed
-            # Local runners stay root; a container's runner is the uid's one legitimate process.
-            assert len(_uid_processes(_UID)) == (0 if backend == "local" else 1)
+            # Local runners and their zygotes stay root; in a container the runner and its zygote
+            # are the uid's only legitimate processes.
+            assert len(_uid_processes(_UID)) == (0 if backend == "local" else 2)
             return result
         finally:
             await pool.close()
@@ -116,7 +117,50 @@ def test_server_environment_is_invisible(backend: str, monkeypatch: pytest.Monke
 
 
 def test_kill_all_is_contained(backend: str) -> None:
-    assert run_hostile(backend, "import os, signal\nos.kill(-1, signal.SIGKILL)\nprint(1)", "1")["verdict"] == "RE"
+    # Local: the only other processes (runner, zygote) are root's, out of reach; the program goes on.
+    # In a container it kills the zygote (same uid), which ends the test as RE; the next test gets a
+    # fresh zygote (run_hostile checks the runner still judges, unreplaced).
+    verdict = run_hostile(backend, "import os, signal\nos.kill(-1, signal.SIGKILL)\nprint(1)", "1")["verdict"]
+    assert verdict == ("AC" if backend == "local" else "RE")
+
+
+# Programs that look for the expected output in their own memory instead of computing it. The
+# expected output below shares nothing with the input, so only such a search could print it.
+_SECRET = "SECRET-7f3a91c2"
+_FRAME_WALK = """
+import sys
+f = sys._getframe()
+while f is not None:
+    for value in list(f.f_locals.values()):
+        if isinstance(value, dict) and "expected" in value:
+            print(value["expected"]); sys.exit(0)
+    f = f.f_back
+"""
+_MEMORY_SCAN = """
+import re, sys
+mem = open("/proc/self/mem", "rb")
+for line in open("/proc/self/maps"):
+    fields = line.split()
+    if "r" not in fields[1] or len(fields) > 5 and fields[5].startswith("/"):
+        continue  # anonymous memory and the heap only: where the interpreter keeps its objects
+    lo, hi = (int(x, 16) for x in fields[0].split("-"))
+    try:
+        mem.seek(lo)
+        found = re.search(rb"SECRET-[0-9a-f]{8}", mem.read(hi - lo))
+    except (OSError, OverflowError, ValueError):
+        continue
+    if found:
+        print(found.group().decode()); sys.exit(0)
+"""
+
+
+@pytest.mark.parametrize("program", [_FRAME_WALK, _MEMORY_SCAN], ids=["frame_walk", "memory_scan"])
+def test_expected_outputs_are_out_of_the_programs_reach(backend: str, program: str) -> None:
+    """Tests are forked from a zygote that never held a job: before it, a frame walk took AC."""
+    result = run_hostile(backend, program, _SECRET, time_s=2.0)
+    # WA: searched and found nothing; RE: /proc/self/mem refused (local tests switch uid, which
+    # makes them non-dumpable).
+    assert result["verdict"] in ("WA", "RE"), result
 
 
 def test_runner_death_is_retried_then_reported() -> None:
