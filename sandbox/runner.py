@@ -276,6 +276,9 @@ def zygote_main(sock: socket.socket) -> None:
         _send(sock, {"status": status, "utime": usage.ru_utime, "stime": usage.ru_stime, "maxrss": usage.ru_maxrss})
 
 
+_ZYGOTE_REPLY_S = 5.0
+
+
 class _Zygote:
     """The runner's side of the zygote: start it (exec'd fresh, so it holds nothing of ours),
     start a fresh one when it has died (a test running as our uid can kill it)."""
@@ -296,6 +299,9 @@ class _Zygote:
             argv += ["--uid", str(SANDBOX_UID)]
         self.pid = os.posix_spawn(sys.executable, argv, dict(os.environ))
         theirs.close()
+        # Its replies come within milliseconds (a fork, a wait4 on a killed child). Never block
+        # longer: in a container a test may SIGSTOP it; it is then replaced, not waited for.
+        ours.settimeout(_ZYGOTE_REPLY_S)
         self.sock = ours
 
     def stop(self) -> None:
@@ -343,8 +349,9 @@ class _ZygoteChild:
         try:
             end, _ = _recv(self.zygote.sock)  # type: ignore[arg-type]
         except (OSError, EOFError):
-            # The test killed the zygote (it runs as our uid in a container): kill the test too;
-            # it is reaped with the other orphans. It ends as a SIGKILL: RE for a hostile program.
+            # The test killed or stopped the zygote (it runs as our uid in a container): replace
+            # it and kill the test, which is reaped with the other orphans. It ends as a SIGKILL:
+            # RE (or TLE past the wall limit) for a hostile program.
             self.zygote.stop()
             try:
                 os.kill(self.pid, signal.SIGKILL)

@@ -124,6 +124,13 @@ def test_kill_all_is_contained(backend: str) -> None:
     assert verdict == ("AC" if backend == "local" else "RE")
 
 
+def test_stopping_every_process_is_contained(backend: str) -> None:
+    # In a container this stops the zygote: the runner stops waiting for it after a grace period,
+    # replaces it, and the next test is judged as usual (run_hostile checks). Locally it reaches nothing.
+    verdict = run_hostile(backend, "import os, signal\nos.kill(-1, signal.SIGSTOP)\nprint(1)", "1")["verdict"]
+    assert verdict == ("AC" if backend == "local" else "TLE")
+
+
 # Programs that look for the expected output in their own memory instead of computing it. The
 # expected output below shares nothing with the input, so only such a search could print it.
 _SECRET = "SECRET-7f3a91c2"
