@@ -4,8 +4,9 @@ OpenRLHF sends one request per sample. Both paths score the same 64 (prompt, res
 each submitted as its own concurrent `Engine.score([sample])` call, on the same tiny random
 Qwen2 reward model built here (CPU):
 
-1. per-request: `rm.max_batch_size=1` and `rm.local.max_tokens_per_forward=1`: one forward pass
-   per request (what a naive RM server does);
+1. per-request: `rm.max_batch_size=1` and `rm.local.max_tokens_per_forward=1`: each request is
+   scored alone, one chat template, one tokenizer call and one forward pass (what a naive RM
+   server does);
 2. micro-batched: the defaults (`rm.max_batch_size=64`, `rm.max_wait_ms=5`): concurrent requests
    are gathered (and calls that queue while the model runs are merged), sorted by length and run
    as few padded passes.

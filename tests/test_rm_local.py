@@ -135,6 +135,20 @@ async def test_concurrent_calls_are_merged_and_each_gets_its_own_scores(tmp_path
         [pytest.approx([s.reward for s in model.score_sync(c)], abs=1e-5) for c in calls]
 
 
+@pytest.mark.parametrize(("max_batch_size", "model_calls"), [(1, [1] * 7), (4, [4, 3]), (64, [7])])
+async def test_merged_calls_stop_at_max_batch_size(tmp_path: Path, max_batch_size: int, model_calls: list[int]) -> None:
+    """rm.max_batch_size bounds every model call, merged or not: at 1 each request is scored alone
+    (7 concurrent single-sample calls, all queued before the model thread takes the first)."""
+    model = LocalRewardModel(RMLocalSettings(model_path=str(build_tiny_rm(tmp_path / "m"))), max_batch_size)
+    await model.start()
+    seen: list[int] = []
+    score_sync = model.score_sync
+    model.score_sync = lambda conversations: seen.append(len(conversations)) or score_sync(conversations)
+    got = await asyncio.gather(*(model.score([c]) for c in CONVERSATIONS + CONVERSATIONS[:1]))
+    assert seen == model_calls
+    assert [s.reward for [s] in got] == pytest.approx([s.reward for s in score_sync(CONVERSATIONS + CONVERSATIONS[:1])], abs=1e-5)
+
+
 def test_a_conversation_the_template_refuses_fails_alone(tmp_path: Path) -> None:
     path = build_tiny_rm(tmp_path / "m")
     model = loaded(path)

@@ -248,7 +248,10 @@ class RMSettings(BaseModel):
     local: RMLocalSettings = Field(default_factory=RMLocalSettings)
     vllm: RMVLLMSettings = Field(default_factory=RMVLLMSettings)
     strip_thinking: bool = Field(True, description="Score only the text after the last `</think>`.")
-    max_batch_size: int = Field(64, ge=1, description="Samples gathered into one scoring call.")
+    max_batch_size: int = Field(
+        64, ge=1, description="Samples per model call: the engine gathers up to this many concurrent samples, "
+        "and the local backend merges calls that queue while the model runs up to it (1: each request alone).",
+    )
     max_wait_ms: float = Field(5.0, ge=0, description="How long the first sample waits for company.")
 
 

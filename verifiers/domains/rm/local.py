@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Sequence
 from typing import Any
@@ -84,11 +85,12 @@ def resolve_head(configured: str, architectures: Sequence[str] | None) -> str:
 class LocalRewardModel:
     name = "local"
 
-    def __init__(self, settings: RMLocalSettings) -> None:
+    def __init__(self, settings: RMLocalSettings, max_batch_size: int = 64) -> None:
         if not settings.model_path:
             raise BackendError("rm.local.model_path is not set")
         self.settings = settings
-        self._waiting: list[tuple[list[Conversation], asyncio.Future[list[Scored]]]] = []
+        self.max_batch_size = max_batch_size  # rm.max_batch_size: samples per model call, merged or not
+        self._waiting: deque[tuple[list[Conversation], asyncio.Future[list[Scored]]]] = deque()
         self._runner: asyncio.Task[None] | None = None
         self._model: Any = None
         self._tokenizer: Any = None
@@ -157,10 +159,15 @@ class LocalRewardModel:
         return await done
 
     async def _run_waiting(self) -> None:
-        """One model call at a time (torch already uses every core); each takes *all* calls that
-        queued while the previous one ran, so batches grow with load instead of with a timer."""
+        """One model call at a time (torch already uses every core); each takes the calls that
+        queued while the previous one ran, up to `max_batch_size` samples (at least one call), so
+        batches grow with load instead of with a timer."""
         while self._waiting:
-            calls, self._waiting = self._waiting, []
+            calls = [self._waiting.popleft()]
+            taken = len(calls[0][0])
+            while self._waiting and taken + len(self._waiting[0][0]) <= self.max_batch_size:
+                calls.append(self._waiting.popleft())
+                taken += len(calls[-1][0])
             try:
                 scored = await self._on_model_thread(self.score_sync, [c for convs, _ in calls for c in convs])
             except Exception as exc:  # noqa: BLE001 - every caller must hear about it

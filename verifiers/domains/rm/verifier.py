@@ -40,7 +40,7 @@ def build_backend(settings: RMSettings) -> RewardBackend:
         from verifiers.domains.rm.local import LocalRewardModel
     except ImportError as exc:
         raise BackendError(f"the local rm backend needs torch and transformers ({exc}): {_INSTALL_HINT}") from exc
-    return LocalRewardModel(settings.local)
+    return LocalRewardModel(settings.local, settings.max_batch_size)
 
 
 def sigmoid(x: float) -> float:
