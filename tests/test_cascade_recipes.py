@@ -6,6 +6,7 @@ consistency checks) from the installed OpenRLHF, so a renamed flag fails here as
 
 from __future__ import annotations
 
+import json
 import shutil
 import sys
 from pathlib import Path
@@ -139,3 +140,18 @@ def test_driver_runs_in_order_stops_on_failure_and_resumes(tmp_path):
     shutil.rmtree(tmp_path / "out" / "swe-24k")
     assert cascade.main([*args, "--from", "swe"]) == 0  # a stage name starts at its first phase
     assert log.read_text().split()[9:] == ["swe-16k", "swe-24k"]
+
+
+def test_grouped_labels_through_the_plugin_are_refused(tmp_path, capsys):
+    """if_rm samples wait for their group; through the plugin they would fill OpenRLHF's thread pool."""
+    dataset = tmp_path / "ifrl.jsonl"
+    label = {"domain": "if_rm", "group_size": 16, "instruction_id_list": [], "kwargs": []}
+    dataset.write_text(json.dumps({"input": [{"role": "user", "content": "Hi"}], "label": json.dumps(label)}) + "\n")
+    args = [str(RECIPE), "--dry-run", "--set", f"ifrl_dataset={dataset}"]
+    assert cascade.main(args) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"ifrl: {dataset} holds if_rm labels") and "--set ifrl_reward=" in err
+    assert cascade.main([*args, "--set", "ifrl_reward=http://verifiers:8000/get_reward"]) == 0
+    label["domain"] = "ifeval"  # the unified model's IF-RL: nothing held, the plugin is fine
+    dataset.write_text(json.dumps({"input": "Hi", "label": json.dumps(label)}) + "\n")
+    assert cascade.main(args) == 0

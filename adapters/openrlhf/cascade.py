@@ -18,6 +18,8 @@ directory already holds a saved model, so an interrupted cascade resumes where i
 from __future__ import annotations
 
 import argparse
+import itertools
+import json
 import re
 import shlex
 import subprocess
@@ -169,6 +171,31 @@ def _derived(flags: dict[str, Any], model: str, output_dir: str, path: Path) -> 
             "ckpt.output_dir": output_dir, "ckpt.path": f"{output_dir}/deepspeed"}
 
 
+def grouped_labels_through_the_plugin(run: Run) -> str | None:
+    """Why `run` would stall, or None. `if_rm` labels are held by the service until their whole
+    group has arrived, and OpenRLHF runs a plugin reward (a `.py` file) in its default thread pool
+    (min(32, cores + 4) threads per rollout actor): samples waiting for their group fill it, and the
+    groups complete only at the service's deadline, normalised over a few samples. Checked on the
+    first rows of a JSONL prompt dataset that exists here; other datasets are not read."""
+    reward = str(run.flags.get("reward.remote_url", ""))
+    dataset = Path(str(run.flags.get("data.prompt_dataset", "")))
+    if not reward.endswith(".py") or dataset.suffix != ".jsonl" or not dataset.is_file():
+        return None
+    key = str(run.flags.get("data.label_key", "label"))
+    with dataset.open(encoding="utf-8") as rows:
+        for line in itertools.islice(rows, 100):
+            try:
+                label = json.loads(line).get(key)
+                label = json.loads(label) if isinstance(label, str) else label
+            except (ValueError, AttributeError):
+                continue
+            if isinstance(label, dict) and label.get("domain") == "if_rm":
+                return (f"{run.name}: {dataset} holds if_rm labels (IF + RM, scored per group) but the reward is the "
+                        f"plugin {reward}, whose calls fill OpenRLHF's bounded thread pool while they wait for their "
+                        "group; use the service URL for this stage (e.g. --set ifrl_reward=http://HOST:8000/get_reward)")
+    return None
+
+
 def _finished(run: Run) -> bool:
     """OpenRLHF saves the final HF model (config.json) into ckpt.output_dir only after training."""
     return (Path(run.output_dir) / "config.json").is_file()
@@ -199,6 +226,11 @@ def main(argv: list[str] | None = None) -> int:
         if not starts:
             parser.error(f"--from {args.start}: no such run or stage (runs: {', '.join(r.name for r in runs)})")
         runs = runs[starts[0]:]
+    stalls = [why for why in map(grouped_labels_through_the_plugin, runs) if why]
+    for why in stalls:
+        print(why, file=sys.stderr)
+    if stalls:
+        return 2
     if args.check:
         from adapters.openrlhf.openrlhf_cli import CommandError, check
 
