@@ -30,6 +30,17 @@ from verifiers.verifier import Readiness, Verifier, VerifierContext
 log = logging.getLogger(__name__)
 
 
+def _freeze_start_up_heap() -> None:
+    """After an engine has started, its domains have imported everything they will (torch and
+    transformers are ~10^6 objects) and loaded their models: take that heap out of the cyclic
+    collector, or every full collection walks it and stalls the event loop ~200 ms (seen as 250 ms
+    rounds in benchmarks/rm). Garbage is collected first, so only what is alive now is exempted;
+    what is allocated later is collected as usual. At every start: a second engine in the same
+    process (tests, benchmarks/rm) brings a model of its own."""
+    gc.collect()
+    gc.freeze()
+
+
 class LabelError(ValueError):
     """A label that does not fit its domain's schema. `errors` use pydantic's shape (loc, msg)."""
 
@@ -96,12 +107,7 @@ class Engine:
                 max_wait_s=policy.max_wait_s if policy else eng.max_wait_ms / 1000,
             )
         self._started = True
-        # The domains have imported everything they will (torch and transformers are ~10^6
-        # objects) and loaded their models: take that heap out of the cyclic collector, or every
-        # full collection walks it and stalls the event loop ~200 ms (seen as 250 ms rounds in
-        # benchmarks/rm). What is allocated from now on is collected as usual.
-        gc.collect()
-        gc.freeze()
+        _freeze_start_up_heap()
         log.info("engine started: domains=%s unavailable=%s", sorted(self._verifiers), sorted(self._unavailable))
 
     async def _fail_domain(self, name: str, verifier: Verifier[Any] | None, exc: Exception) -> None:
