@@ -5,10 +5,11 @@ interpreter start-up per test), each C++ test an `exec` of the compiled binary. 
 second interpreter, exec'd fresh, that forks the Python tests and never reads a job: a test forked
 from the runner itself would inherit the job's expected outputs in its memory, where a program can
 find them (a frame walk up to `run_one`'s locals took AC on any stdin/stdout problem). Per test
-the child gets its own session/process group, RLIMIT_CPU/AS/NPROC/FSIZE, a private work dir and, when the runner is root,
-a dedicated unprivileged uid. The parent drains stdout/stderr while waiting (so large output is never
-a false TLE), stops at the output cap (OLE, not truncation), and afterwards kills every process of the
-sandbox uid (setsid daemons included) and reaps orphans (the runner is a subreaper / PID 1).
+the child gets its own session/process group, RLIMIT_CPU/AS/NPROC/FSIZE, a private work dir and,
+when the runner is root, a dedicated unprivileged uid. The runner drains stdout/stderr while
+waiting (so large output is never a false TLE), stops at the output cap (OLE, not truncation), and
+afterwards kills every process of the sandbox uid (setsid daemons included) and reaps orphans (the
+runner is a subreaper / PID 1).
 
 Wire format (`--stdio`, `--socket PATH [--socket-mode OCTAL]`): 4-byte big-endian length + UTF-8
 JSON, one job per frame, one result per frame. As PID 1 of a container without a uid to switch to
@@ -39,8 +40,8 @@ import struct
 import sys
 import tempfile
 import time
-from types import SimpleNamespace
 from collections.abc import Callable
+from types import SimpleNamespace
 from typing import Any, BinaryIO
 
 _PR_SET_CHILD_SUBREAPER = 36
