@@ -19,7 +19,8 @@ JSON, one job per frame, one result per frame. As PID 1 of a container without a
 
 Job: {language: python|cpp, program, tests: [test], fn_name?, checker?: "tokens"|"exact"|
 {"program": python}, limits: {time_s, memory_mb, output_bytes}, early_exit: bool}
-Test: {"stdin": str, "expected": str} | {"args": [...], "expected": value} | {"code": str}
+Test: {"stdin": str, "expected": str} | {"args": [...], "expected": value} | {"code": str} (asserts run
+after the program in its namespace; AC only if they all ran)
 Result: {"verdict", "tests": [{"verdict", "time_s", "wall_s", "memory_kb", "detail"?}], "compile"?}
 """
 
@@ -48,6 +49,7 @@ _PR_SET_CHILD_SUBREAPER = 36
 _PR_SET_DUMPABLE = 4
 _MAX_FRAME = 256 * 1024 * 1024
 _STDERR_KEEP = 4096
+_TESTS_RAN = b"tests ran"  # written by the child after a {"code"} test's last statement
 _COMPILE_TIME_S = 30.0
 
 SANDBOX_UID = 0  # set from --uid when the runner is root; 0 means "run tests as ourselves"
@@ -171,11 +173,11 @@ def _python_child(job: dict[str, Any], test: dict[str, Any], result_w: int) -> N
         sys.setrecursionlimit(100_000)
         sys.argv = ["solution.py"]
         namespace: dict[str, Any] = {"__name__": "__main__", "__builtins__": __builtins__}
-        source = job["program"]
-        if "code" in test:
-            source = source + "\n\n" + test["code"]
         try:
-            exec(compile(source, "solution.py", "exec"), namespace)
+            exec(compile(job["program"], "solution.py", "exec"), namespace)
+            if "code" in test:
+                exec(compile(test["code"], "tests.py", "exec"), namespace)
+                os.write(result_w, _TESTS_RAN)
             if "args" in test:
                 fn = _resolve(namespace, job["fn_name"])
                 value = fn(*test["args"])
@@ -595,7 +597,11 @@ def judge(job: dict[str, Any], test: dict[str, Any], raw: dict[str, Any]) -> dic
             got = None
         verdict = "AC" if raw["result"] and values_equal(got, test["expected"]) else "WA"
     elif "code" in test:
-        verdict = "AC"
+        # Exit status 0 is not enough: a program that exits early (sys.exit, os._exit, or a function
+        # that does when the asserts call it) would pass without its asserts having run.
+        verdict = "AC" if raw["result"] == _TESTS_RAN else "WA"
+        if verdict == "WA":
+            out["detail"] = "the process exited before the tests ran to the end"
     else:
         verdict = "AC" if check_output(job, test, raw["stdout"]) else "WA"
     out["verdict"] = verdict

@@ -50,6 +50,21 @@ def test_humaneval_canonical_pass_and_stubs_fail() -> None:
     assert all(v.status is Status.INCORRECT for v in verdicts[len(good):])
 
 
+def test_exiting_before_the_asserts_is_not_a_pass() -> None:
+    """Exit status 0 used to be AC for assert tests: a wrong solution ending in sys.exit(0) passed."""
+    asserts = {"tests": ["assert add(1, 2) == 3\nassert add(2, 2) == 4"]}
+    wrong = "def add(a, b):\n    return a - b\n"
+    programs = [
+        wrong + "import sys\nsys.exit(0)",                           # before the asserts
+        wrong + "import os\nos._exit(0)",
+        "import os\ndef add(a, b):\n    os._exit(0)",                # while the asserts call it
+        "def add(a, b):\n    return a + b\nimport sys\nsys.exit(0)",  # even a right one: its asserts never ran
+    ]
+    verdicts = judge([(fenced(p), asserts) for p in programs] + [(fenced("def add(a, b):\n    return a + b"), asserts)])
+    assert [v.details["tests"][0]["verdict"] for v in verdicts] == ["WA", "WA", "WA", "WA", "AC"]
+    assert verdicts[0].details["tests"][0]["detail"] == "the process exited before the tests ran to the end"
+
+
 def test_stdin_stdout_floats_and_whitespace() -> None:
     label = {"tests": {"inputs": ["1 3\n", "2 3\n"], "outputs": ["0.3333333333\n", "0.666667  \n\n"]}}
     right = fenced("a, b = map(int, input().split())\nprint(a / b)")
