@@ -50,6 +50,21 @@ def test_humaneval_canonical_pass_and_stubs_fail() -> None:
     assert all(v.status is Status.INCORRECT for v in verdicts[len(good):])
 
 
+def test_assert_code_label_of_the_design_contract() -> None:
+    """DESIGN.md's shape: {"assert_code", "entry_point"?}: a HumanEval check(candidate), or bare asserts."""
+    check = "def check(candidate):\n    assert candidate(1, 2) == 3\n    assert candidate(2, 2) == 4\n"
+    bare = "assert add(1, 2) == 3\nassert add(2, 2) == 4"
+    right, wrong = fenced("def add(a, b):\n    return a + b"), fenced("def add(a, b):\n    return a * b")
+    labels = [{"tests": {"assert_code": check, "entry_point": "add"}}, {"tests": {"assert_code": bare}},
+              {"tests": {"assert_code": bare, "entry_point": "add"}}]
+    verdicts = judge([(r, label) for label in labels for r in (right, wrong)])
+    assert [v.status for v in verdicts] == [Status.CORRECT, Status.INCORRECT] * 3
+    bad = judge([(right, {"tests": {"assert_code": check, "entry_point": "add(1); import os"}}),
+                 (right, {"tests": {"assert_code": "  "}})])
+    assert [v.status for v in bad] == [Status.ERROR, Status.ERROR]
+    assert "entry_point must be a function name" in bad[0].details["reason"]
+
+
 def test_exiting_before_the_asserts_is_not_a_pass() -> None:
     """Exit status 0 used to be AC for assert tests: a wrong solution ending in sys.exit(0) passed."""
     asserts = {"tests": ["assert add(1, 2) == 3\nassert add(2, 2) == 4"]}
