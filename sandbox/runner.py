@@ -219,48 +219,21 @@ def _resolve(namespace: dict[str, Any], name: str) -> Any:
 
 # ---------------------------------------------------------------- zygote
 
-def _send(sock: socket.socket, message: Any, fds: list[int] | tuple[int, ...] = ()) -> None:
-    """One framed JSON message, with `fds` attached to its first byte. MSG_NOSIGNAL: a dead peer
-    is an OSError here, not a SIGPIPE that kills the runner."""
-    body = json.dumps(message).encode()
-    frame = memoryview(struct.pack(">I", len(body)) + body)
-    sent = socket.send_fds(sock, [frame[:1]], list(fds), socket.MSG_NOSIGNAL) if fds else 0
-    frame = frame[sent:]
-    while frame:
-        frame = frame[sock.send(frame, socket.MSG_NOSIGNAL):]
-
-
-def _recv(sock: socket.socket, max_fds: int = 0) -> tuple[Any, list[int]]:
-    """The next message and the fds that came with it; EOFError when the peer is gone."""
-    first, fds, _, _ = socket.recv_fds(sock, 1, max_fds) if max_fds else (sock.recv(1), [], 0, None)
-    if not first:
-        raise EOFError("peer closed")
-    head = first + _recv_exact(sock, 3)
-    return json.loads(_recv_exact(sock, struct.unpack(">I", head)[0])), fds
-
-
-def _recv_exact(sock: socket.socket, n: int) -> bytes:
-    buf = b""
-    while len(buf) < n:
-        chunk = sock.recv(n - len(buf))
-        if not chunk:
-            raise EOFError("peer closed inside a message")
-        buf += chunk
-    return buf
-
-
 def zygote_main(sock: socket.socket) -> None:
     """Fork Python test children on request, one at a time, and report how each ended.
 
-    A request is a message with fds [request, stdin, stdout, stderr, result]; the request (the
-    program, the test's args or code, limits and work dir) sits in the first fd, a memfd that only
-    the child reads, so no job data ever passes through this process's heap for a later test to
-    find. Replies: {"pid"} at once, then {"status", "utime", "stime", "maxrss"} from wait4."""
+    A request is one byte carrying the fds [request, stdin, stdout, stderr, result]; the request
+    (the program, the test's args or code, limits and work dir) sits in the first, a memfd that
+    only the child reads, so no job data ever passes through this process's heap for a later test
+    to find. Replies are frames: {"pid"} at once, then {"status", "utime", "stime", "maxrss"}."""
+    replies = sock.makefile("wb")
     while True:
         try:
-            _, fds = _recv(sock, max_fds=5)
-        except EOFError:
+            data, fds, _, _ = socket.recv_fds(sock, 1, 5)
+        except OSError:
             return
+        if not data:
+            return  # the runner is gone
         request_fd, stdin_fd, out_w, err_w, res_w = fds
         pid = os.fork()
         if pid == 0:
@@ -274,9 +247,10 @@ def zygote_main(sock: socket.socket) -> None:
             os._exit(99)
         for fd in fds:
             os.close(fd)
-        _send(sock, {"pid": pid})
+        write_frame(replies, {"pid": pid})
         _, status, usage = os.wait4(pid, 0)
-        _send(sock, {"status": status, "utime": usage.ru_utime, "stime": usage.ru_stime, "maxrss": usage.ru_maxrss})
+        write_frame(replies, {"status": status, "utime": usage.ru_utime, "stime": usage.ru_stime,
+                              "maxrss": usage.ru_maxrss})
 
 
 _ZYGOTE_REPLY_S = 5.0
@@ -289,6 +263,7 @@ class _Zygote:
     def __init__(self) -> None:
         self.pid: int | None = None
         self.sock: socket.socket | None = None
+        self.replies: BinaryIO | None = None
 
     def ensure_started(self) -> None:
         if self.sock is None:
@@ -306,16 +281,27 @@ class _Zygote:
         # longer: in a container a test may SIGSTOP it; it is then replaced, not waited for.
         ours.settimeout(_ZYGOTE_REPLY_S)
         self.sock = ours
+        # Unbuffered: a buffered reader could take the end report along with the pid, and the
+        # socket would then never turn readable for it.
+        self.replies = ours.makefile("rb", buffering=0)
+
+    def reply(self) -> Any | None:
+        """The zygote's next reply; None if it has gone (exited, killed, or silent past the timeout)."""
+        try:
+            return read_frame(self.replies)  # type: ignore[arg-type]
+        except (OSError, EOFError, ValueError):
+            return None
 
     def stop(self) -> None:
         if self.sock is not None:
+            self.replies.close()  # type: ignore[union-attr]
             self.sock.close()
         if self.pid is not None:
             try:
                 os.kill(self.pid, signal.SIGKILL)
             except OSError:
                 pass
-        self.pid = self.sock = None
+        self.pid = self.sock = self.replies = None
 
     def spawn(self, request: dict[str, Any], fds: tuple[int, int, int, int]) -> "_ZygoteChild":
         """Fork a test child running `request` with fds (stdin, stdout, stderr, result)."""
@@ -326,12 +312,15 @@ class _Zygote:
             for _ in range(2):  # a zygote killed by the previous test is replaced once
                 self.ensure_started()
                 assert self.sock is not None
-                try:
-                    _send(self.sock, {}, (request_fd, *fds))
-                    reply, _ = _recv(self.sock)
-                    return _ZygoteChild(self, reply["pid"])
-                except (OSError, EOFError):
+                try:  # MSG_NOSIGNAL: a dead zygote is an OSError, not a SIGPIPE that kills the runner
+                    socket.send_fds(self.sock, [b"r"], [request_fd, *fds], socket.MSG_NOSIGNAL)
+                except OSError:
                     self.stop()
+                    continue
+                reply = self.reply()
+                if reply is not None:
+                    return _ZygoteChild(self, reply["pid"])
+                self.stop()
             raise RuntimeError("the zygote died twice in a row")
         finally:
             os.close(request_fd)
@@ -349,9 +338,8 @@ class _ZygoteChild:
         return self.wait() if ready else None
 
     def wait(self) -> tuple[int, Any]:
-        try:
-            end, _ = _recv(self.zygote.sock)  # type: ignore[arg-type]
-        except (OSError, EOFError):
+        end = self.zygote.reply()
+        if end is None:
             # The test killed or stopped the zygote (it runs as our uid in a container): replace
             # it and kill the test, which is reaped with the other orphans. It ends as a SIGKILL:
             # RE (or TLE past the wall limit) for a hostile program.

@@ -188,21 +188,22 @@ class LocalRewardModel:
         Templates render one at a time (a refusal is one sample's, not the batch's); the texts
         are then tokenized in one call, which is ~2x cheaper than a call per text.
         """
-        out: list[tuple[list[int], bool] | str] = []
-        texts: list[str] = []
+        rendered: list[str | Exception] = []
         for conversation in conversations:
             try:
-                texts.append(self._tokenizer.apply_chat_template(conversation, tokenize=False, add_generation_prompt=False))
+                rendered.append(self._tokenizer.apply_chat_template(conversation, tokenize=False,
+                                                                    add_generation_prompt=False))
             except Exception as exc:  # noqa: BLE001 - jinja raises anything; one sample, not the batch
-                out.append(f"chat template refused the conversation: {type(exc).__name__}: {exc}")
-                continue
-            out.append(([], False))
+                rendered.append(exc)
+        texts = [r for r in rendered if isinstance(r, str)]
         encoded = iter(self._tokenizer(texts, add_special_tokens=False)["input_ids"] if texts else [])
-        for n, entry in enumerate(out):
-            if isinstance(entry, str):
+        out: list[tuple[list[int], bool] | str] = []
+        for r in rendered:
+            if isinstance(r, Exception):
+                out.append(f"chat template refused the conversation: {type(r).__name__}: {r}")
                 continue
             ids: list[int] = next(encoded)
-            out[n] = (ids[-self._max_length :], True) if len(ids) > self._max_length else (ids, False)
+            out.append((ids[-self._max_length :], True) if len(ids) > self._max_length else (ids, False))
         return out
 
     def score_sync(self, conversations: Sequence[Conversation]) -> list[Scored]:
