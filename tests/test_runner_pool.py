@@ -51,17 +51,21 @@ def test_dead_host_is_replaced_before_its_next_job() -> None:
     assert asyncio.run(go()) == ("AC", 1, 1)
 
 
+async def _kill_for_good(host: object) -> None:
+    """Kill a local runner and take away its interpreter, so that it cannot be restarted."""
+    assert isinstance(host, LocalHost) and host.proc is not None
+    host.python = "/nonexistent/python3"
+    host.proc.kill()
+    await host.proc.wait()
+
+
 def test_host_that_cannot_restart_does_not_cost_the_job() -> None:
     """One runner dies and cannot come back (its interpreter is gone): jobs go to the other one."""
     async def go() -> tuple[list[str], int]:
         pool = local_pool(2, base_uid=61950)
         await pool.start()
         try:
-            broken = pool.hosts[0]
-            assert isinstance(broken, LocalHost) and broken.proc is not None
-            broken.python = "/nonexistent/python3"
-            broken.proc.kill()
-            await broken.proc.wait()
+            await _kill_for_good(pool.hosts[0])
             verdicts = [(await pool.execute(_JOB))["verdict"] for _ in range(4)]
             return verdicts, pool.alive
         finally:
@@ -77,11 +81,7 @@ def test_no_startable_host_is_a_host_failure() -> None:
         pool = local_pool(1, base_uid=61950)
         await pool.start()
         try:
-            host = pool.hosts[0]
-            assert isinstance(host, LocalHost) and host.proc is not None
-            host.python = "/nonexistent/python3"
-            host.proc.kill()
-            await host.proc.wait()
+            await _kill_for_good(pool.hosts[0])
             with pytest.raises(HostFailure):
                 await pool.execute(_JOB)
         finally:
