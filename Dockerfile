@@ -14,9 +14,8 @@ COPY sandbox ./sandbox
 COPY adapters ./adapters
 RUN pip install --no-cache-dir . && useradd --system --uid 10001 --no-create-home verifiers 2>/dev/null \
     || (echo "verifiers:x:10001:10001::/app:/usr/sbin/nologin" >> /etc/passwd)
-# The compose sandbox replicas (uid 10002, group 10001) put their runner sockets here; whichever
-# container mounts the shared volume first seeds its ownership, so both images agree on it.
-RUN mkdir -p /run/sandbox && chown 10002:10001 /run/sandbox
+# The compose sandbox replicas' runner sockets appear here (a tmpfs volume, root:10001, 0750).
+RUN mkdir -p /run/sandbox
 USER 10001:10001
 EXPOSE 8000
 HEALTHCHECK --interval=5s --timeout=3s --retries=30 CMD ["python3", "-c", "import urllib.request,sys; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8000/health', timeout=2).status == 200 else 1)"]

@@ -1,9 +1,11 @@
 """Code execution throughput: one `python3` subprocess per test (baseline) vs our sandbox runners
-on local namespaces and in the Docker pool.
+on local namespaces (as root, and as an ordinary account) and in the Docker pool.
 
-All three run the same correct stdin/stdout solutions, 10 tests per problem, in one process run,
-so the ratios are meaningful on any machine. The Docker column needs a daemon and the sandbox
-image (`docker build -t cascade-sandbox:latest sandbox/`); without them it is reported as skipped.
+All of them run the same correct stdin/stdout solutions, 10 tests per problem, in one process run,
+so the ratios are meaningful on any machine. The ordinary-account column needs root (it starts
+the runners as `nobody`, the path `make serve` takes for an ordinary user); the Docker column a
+daemon and the sandbox image (`docker build -t cascade-sandbox:latest sandbox/`); without them
+they are reported as skipped.
 Usage: PYTHONPATH=. python -m benchmarks.code [problems] [docker image]
 """
 
@@ -92,11 +94,16 @@ def main() -> None:
     skip = docker_unavailable(image)
     if skip:
         print(f"docker pool: skipped ({skip})")
-    # Our two paths alternate for ROUNDS rounds and each keeps its best: on a shared machine a
-    # burst of someone else's load then cannot decide the local-vs-Docker ratio.
-    t_local = t_docker = float("inf")
+    as_user = os.geteuid() == 0
+    if not as_user:
+        print("local runners as an ordinary account: this is the local column (not root)")
+    # Our paths alternate for ROUNDS rounds and each keeps its best: on a shared machine a burst of
+    # someone else's load then cannot decide the ratios between them.
+    t_local = t_user = t_docker = float("inf")
     for _ in range(ROUNDS):
         t_local = min(t_local, asyncio.run(ours(items, local_pool(runners, base_uid=64000))))
+        if as_user:
+            t_user = min(t_user, asyncio.run(ours(items, local_pool(runners, base_uid=64000, run_as="nobody"))))
         if not skip:
             pool = DockerPool(runners, ContainerSpec(image=image), base_uid=64100)
             t_docker = min(t_docker, asyncio.run(ours(items, pool)))
@@ -104,6 +111,9 @@ def main() -> None:
     print(f"baseline subprocess per test: {tests / t_base:8.1f} tests/s ({t_base:.2f} s)")
     print(f"local runners (fork/test):    {tests / t_local:8.1f} tests/s ({t_local:.2f} s)  "
           f"{t_base / t_local:.1f}x baseline")
+    if t_user < float("inf"):
+        print(f"local, ordinary account:      {tests / t_user:8.1f} tests/s ({t_user:.2f} s)  "
+              f"{t_base / t_user:.1f}x baseline, {t_local / t_user:.2f}x root")
     if t_docker < float("inf"):
         print(f"docker pool (fork/test):      {tests / t_docker:8.1f} tests/s ({t_docker:.2f} s)  "
               f"{t_base / t_docker:.1f}x baseline, {t_local / t_docker:.2f}x local")

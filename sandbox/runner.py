@@ -1,36 +1,45 @@
-"""Run all tests of one program and judge them. Standard library only: it runs in minimal containers.
+"""Run all tests of one program and judge them. Standard library only: the image copies this file alone.
 
-One pre-started interpreter serves many jobs; each Python test is a `fork` of a zygote (no
-interpreter start-up per test), each C++ test an `exec` of the compiled binary. The zygote is a
-second interpreter, exec'd fresh, that forks the Python tests and never reads a job: a test forked
-from the runner itself would inherit the job's expected outputs in its memory, where a program can
-find them (a frame walk up to `run_one`'s locals took AC on any stdin/stdout problem). Per test
-the child gets its own session/process group, RLIMIT_CPU/AS/NPROC/FSIZE, a private work dir and,
-when the runner is root, a dedicated unprivileged uid. The runner drains stdout/stderr while
-waiting (so large output is never a false TLE), stops at the output cap (OLE, not truncation), and
-afterwards kills every process of the sandbox uid (setsid daemons included) and reaps orphans (the
-runner is a subreaper / PID 1).
+Processes (`docs/sandbox.md` has the full picture):
 
-Wire format (`--stdio`, `--socket PATH [--socket-mode OCTAL]`): 4-byte big-endian length + UTF-8
-JSON, one job per frame, one result per frame. As PID 1 of a container without a uid to switch to
-(the Docker and compose backends), tests run as the runner's own uid: `kill(-1)` cannot reach PID
-1, and the runner sweeps every other process of its namespace but the zygote after each test.
-`--zygote FD` runs this file as the zygote, serving the runner on the socket FD.
+    runner ── zygote ── job init (one per job) ── test processes (the program; its assert driver)
 
-Job: {language: python|cpp, program, tests: [test], fn_name?, checker?: "tokens"|"exact"|
-{"program": python}, limits: {time_s, memory_mb, output_bytes}, early_exit: bool}
-Test: {"stdin": str, "expected": str} | {"args": [...], "expected": value} | {"code": str} (asserts run
-after the program in its namespace; AC only if they all ran)
-Result: {"verdict", "tests": [{"verdict", "time_s", "wall_s", "memory_kb", "detail"?}], "compile"?}
+- The **runner** reads jobs (framed JSON) and judges; it never forks a test itself, so no test can
+  inherit a job's expected outputs from its memory.
+- The **zygote** is a second interpreter, exec'd fresh with common modules preloaded, that never
+  reads a job. For each job it forks a **job init**.
+- The **job init** is PID 1 of a fresh PID, mount and IPC namespace (backends that allow
+  namespaces) with a fresh `/tmp`, `/dev/shm` and `/proc`: nothing a sample leaves behind outlives
+  its job, and since it is its namespace's init, the sample's processes can neither kill nor stop
+  it. It forks each test process from its preloaded interpreter, reaps every process of the test
+  (orphans included, so their CPU time is counted), and kills them all after each test.
+- A **test process** sets its limits, drops every privilege (another uid, or no capabilities in a
+  user namespace), sets `no_new_privs` and a seccomp filter, then runs the program in-process
+  (Python) or execs it (a compiled binary). Assert tests run their asserts in a separate **driver**
+  process that calls the program's functions over a pipe: the program can neither read the asserts
+  nor write the driver's report.
+
+`runner.py sandbox ...` is the local backend's entry point: it builds the namespaces and a private,
+read-only root file system (bubblewrap's layout) and then serves as PID 1 of it. `runner.py serve`
+serves in place (containers, where Docker built the sandbox). Wire format: 4-byte big-endian
+length + UTF-8 JSON, one job per frame, one result per frame.
 """
 
 from __future__ import annotations
 
+import argparse
+import base64
+import builtins
 import ctypes
+import enum
+import errno
+import fcntl
+import importlib
 import io
 import json
 import math
 import os
+import platform
 import resource
 import select
 import selectors
@@ -41,21 +50,90 @@ import struct
 import sys
 import tempfile
 import time
-from collections.abc import Callable
-from types import SimpleNamespace
-from typing import Any, BinaryIO
+import traceback
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, BinaryIO, TypedDict, cast
 
-_PR_SET_CHILD_SUBREAPER = 36
-_PR_SET_DUMPABLE = 4
+# ---------------------------------------------------------------- the wire types
+
+
+class Limits(TypedDict, total=False):
+    time_s: float  # CPU seconds, summed over every process and thread of the test
+    memory_mb: int  # address space per process, and resident memory summed over the test's processes
+    output_bytes: int  # more stdout than this is OLE
+    nproc: int  # processes at once (RLIMIT_NPROC, where the uid is the runner's own)
+
+
+class Test(TypedDict, total=False):
+    stdin: str
+    expected: Any
+    args: list[Any]  # call-based: the job's fn_name is called with these
+    code: str  # assert-based: run by the driver against the program's functions
+
+
+class Job(TypedDict, total=False):
+    language: str  # "python" | "cpp"
+    program: str
+    tests: list[Test]
+    fn_name: str | None
+    checker: Any  # "tokens" | "exact" | {"program": python source}
+    limits: Limits
+    early_exit: bool
+
+
+class TestResult(TypedDict, total=False):
+    verdict: str
+    time_s: float
+    wall_s: float
+    memory_kb: int
+    detail: str
+
+
+class JobResult(TypedDict, total=False):
+    verdict: str
+    tests: list[TestResult]
+    compile: dict[str, Any]
+    error: str  # the runner itself failed: the host turns this into infra_error
+
+
+class Verdict(str, enum.Enum):
+    AC = "AC"  # accepted
+    WA = "WA"  # wrong answer
+    TLE = "TLE"  # over the CPU limit (or the wall-clock backstop)
+    MLE = "MLE"  # over the memory limit
+    RE = "RE"  # runtime error: a signal or a non-zero exit
+    OLE = "OLE"  # over the output limit
+    CE = "CE"  # compile error
+
+
+CHILD_SETUP_FAILED = 99  # exit status of a test process whose sandbox setup failed (an infra fault)
+SANDBOX_UNAVAILABLE = 70  # exit status of `runner.py sandbox` when the kernel refuses to build it
+UNAVAILABLE_PREFIX = "sandbox unavailable: "  # starts its one line on stderr then
+DEFAULT_LIMITS: Limits = {"time_s": 2.0, "memory_mb": 512, "output_bytes": 1 << 24, "nproc": 64}
+COMPILE_LIMITS: Limits = {"time_s": 30.0, "memory_mb": 2048, "output_bytes": 1 << 16, "nproc": 64}
+
 _MAX_FRAME = 256 * 1024 * 1024
 _STDERR_KEEP = 4096
-_TESTS_RAN = b"tests ran"  # written by the child after a {"code"} test's last statement
-_COMPILE_TIME_S = 30.0
+# The zygote and a job init answer within milliseconds, unless a test's processes crowd them off
+# the CPU (a fork bomb at its process limit): then later, but surely. The host's job budget stays
+# the backstop for a runner that really hangs.
+_REPLY_TIMEOUT_S = 30.0
+_POLL_S = 0.02  # how often a running test's CPU and memory are summed
+_TICK = os.sysconf("SC_CLK_TCK")
+_PAGE = os.sysconf("SC_PAGE_SIZE")
+_PATH = "/usr/local/bin:/usr/bin:/bin"
+SANDBOX_PATH = "/opt/sandbox/runner.py"  # where this file sits inside a sandbox (image and local root)
 
-SANDBOX_UID = 0  # set from --uid when the runner is root; 0 means "run tests as ourselves"
+
+def wall_limit_s(time_s: float) -> float:
+    """The wall-clock backstop of a test. Generous: the verdict is CPU time, so a busy machine (or a
+    neighbour's CPU hog) must not turn a correct program into TLE; only sleepers meet this limit."""
+    return max(3 * time_s, time_s + 3.0)
 
 
 # ---------------------------------------------------------------- framing
+
 
 def read_frame(stream: BinaryIO) -> Any | None:
     """Return the next JSON message, or None at a clean end of stream."""
@@ -87,7 +165,8 @@ def _read_exact(stream: BinaryIO, n: int) -> bytes | None:
     return buf
 
 
-# ---------------------------------------------------------------- checkers
+# ---------------------------------------------------------------- output checkers
+
 
 def _num(tok: str) -> float | None:
     try:
@@ -130,65 +209,366 @@ def values_equal(got: Any, want: Any) -> bool:
     return False
 
 
-# ---------------------------------------------------------------- child side
+# ---------------------------------------------------------------- values between the program and its driver
+#
+# The driver (trusted asserts) calls the program's functions over a pipe. Values travel as tagged
+# JSON and are rebuilt from plain builtins on the driver's side, so whatever the program sends it
+# cannot hand the asserts an object with its own `__eq__`: only data crosses.
 
-def _child_setup(workdir: str, limits: dict[str, Any], stdin_fd: int, out_w: int, err_w: int,
-                 keep: tuple[int, ...] = ()) -> None:
-    """In the forked child: isolate, limit, drop privileges. Any failure exits 99 (infra)."""
+_MAX_RPC_FRAME = 64 * 1024 * 1024
+
+
+class Unencodable(TypeError):
+    """A value that cannot leave the program's process (an object of its own class, a file...)."""
+
+
+def encode_value(value: Any, depth: int = 0) -> Any:
+    if depth > 200:
+        raise Unencodable("value nested too deeply")
+    if value is None or type(value) is bool:
+        return value
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, float):
+        return float(value)
+    if isinstance(value, str):
+        return str.__str__(value)
+    if isinstance(value, list):
+        return [encode_value(v, depth + 1) for v in value]
+    if isinstance(value, tuple):
+        return {"t": [encode_value(v, depth + 1) for v in value]}
+    if isinstance(value, dict):
+        return {"d": [[encode_value(k, depth + 1), encode_value(v, depth + 1)] for k, v in value.items()]}
+    if isinstance(value, (set, frozenset)):
+        return {"f" if isinstance(value, frozenset) else "s": [encode_value(v, depth + 1) for v in value]}
+    if isinstance(value, (bytes, bytearray)):
+        return {"b": base64.b64encode(bytes(value)).decode()}
+    if isinstance(value, complex):
+        return {"c": [value.real, value.imag]}
+    if isinstance(value, range):
+        return {"r": [value.start, value.stop, value.step]}
+    if hasattr(value, "__next__"):  # a generator, map or zip: the driver gets an iterator over its items
+        return {"i": [encode_value(v, depth + 1) for v in value]}
+    raise Unencodable(f"a {type(value).__name__} object cannot be compared outside the program")
+
+
+def decode_value(data: Any, depth: int = 0) -> Any:
+    """Rebuild a value from untrusted tagged JSON; raises ValueError on anything malformed."""
+    if depth > 200:
+        raise ValueError("value nested too deeply")
+    if data is None or isinstance(data, (bool, int, float, str)):
+        return data
+    if isinstance(data, list):
+        return [decode_value(v, depth + 1) for v in data]
+    if not isinstance(data, dict) or len(data) != 1:
+        raise ValueError("malformed value")
+    ((tag, body),) = data.items()
+    if tag == "d" and isinstance(body, list):
+        return {_hashable(decode_value(k, depth + 1)): decode_value(v, depth + 1) for k, v in body}
+    if tag == "b" and isinstance(body, str):
+        return base64.b64decode(body, validate=True)
+    if tag == "c" and isinstance(body, list) and len(body) == 2:
+        return complex(float(body[0]), float(body[1]))
+    if tag == "r" and isinstance(body, list) and len(body) == 3 and all(type(x) is int for x in body):
+        return range(*body)
+    if not isinstance(body, list):
+        raise ValueError("malformed value")
+    items = [decode_value(v, depth + 1) for v in body]
+    builders: dict[str, Callable[[list[Any]], Any]] = {
+        "t": tuple, "s": lambda xs: {_hashable(x) for x in xs}, "f": lambda xs: frozenset(map(_hashable, xs)),
+        "i": iter,
+    }
+    if tag not in builders:
+        raise ValueError(f"unknown value tag {tag!r}")
+    return builders[tag](items)
+
+
+def _hashable(value: Any) -> Any:
+    hash(value)  # TypeError for a list used as a key: the program sent something no dict holds
+    return value
+
+
+# ---------------------------------------------------------------- the kernel, through ctypes
+
+_LIBC = ctypes.CDLL(None, use_errno=True)
+PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_CAPBSET_DROP = 1, 4, 24
+PR_SET_SECUREBITS, PR_SET_NO_NEW_PRIVS, PR_SET_CHILD_SUBREAPER, PR_CAP_AMBIENT = 28, 38, 36, 47
+CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC = 0x00020000, 0x04000000, 0x08000000
+CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET, CLONE_NEWCGROUP = 0x10000000, 0x20000000, 0x40000000, 0x02000000
+CLONE_NEWTIME = 0x00000080
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
+MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE, MS_SHARED = 32, 4096, 16384, 1 << 18, 1 << 20
+MS_NOATIME, MS_NODIRATIME, MS_RELATIME = 1024, 2048, 1 << 21
+MNT_DETACH = 2
+
+
+class KernelRefused(OSError):
+    """A system call the sandbox needs failed; the message names the call and its arguments."""
+
+
+def _check(result: int, what: str) -> int:
+    if result < 0:
+        err = ctypes.get_errno()
+        raise KernelRefused(err, f"{what}: {os.strerror(err)}")
+    return result
+
+
+def prctl(option: int, arg: int = 0, what: str = "prctl") -> int:
+    return _check(_LIBC.prctl(option, ctypes.c_ulong(arg), 0, 0, 0), what)
+
+
+def unshare(flags: int) -> None:
+    _check(_LIBC.unshare(flags), f"unshare({_clone_names(flags)})")
+
+
+def _clone_names(flags: int) -> str:
+    names = {CLONE_NEWUSER: "CLONE_NEWUSER", CLONE_NEWNS: "CLONE_NEWNS", CLONE_NEWPID: "CLONE_NEWPID",
+             CLONE_NEWNET: "CLONE_NEWNET", CLONE_NEWIPC: "CLONE_NEWIPC", CLONE_NEWUTS: "CLONE_NEWUTS"}
+    return "|".join(name for bit, name in names.items() if flags & bit)
+
+
+def mount(source: str | None, target: str, fstype: str | None, flags: int, data: str | None = None) -> None:
+    enc = [None if s is None else s.encode() for s in (source, target, fstype, data)]
+    result = _LIBC.mount(enc[0], enc[1], enc[2], ctypes.c_ulong(flags), enc[3])
+    _check(result, f"mount({source!r}, {target!r}, {fstype!r}, {flags:#x})")
+
+
+def umount(target: str) -> None:
+    _check(_LIBC.umount2(target.encode(), MNT_DETACH), f"umount({target!r})")
+
+
+# Syscall numbers the sandbox itself needs or denies, per architecture (asm/unistd_64.h on
+# x86_64; asm-generic/unistd.h on aarch64).
+_AUDIT_ARCH = {"x86_64": 0xC000003E, "aarch64": 0xC00000B7}
+_NR: dict[str, dict[str, int]] = {
+    "x86_64": {
+        "pivot_root": 155, "capset": 126, "clone": 56, "clone3": 435, "ptrace": 101, "process_vm_readv": 310,
+        "process_vm_writev": 311, "mount": 165, "umount2": 166, "chroot": 161, "unshare": 272, "setns": 308,
+        "keyctl": 250, "add_key": 248, "request_key": 249, "bpf": 321, "perf_event_open": 298,
+        "userfaultfd": 323, "kexec_load": 246, "kexec_file_load": 320, "init_module": 175,
+        "finit_module": 313, "delete_module": 176, "reboot": 169, "swapon": 167, "swapoff": 168, "acct": 163,
+        "settimeofday": 164, "clock_settime": 227, "clock_adjtime": 305, "adjtimex": 159, "syslog": 103,
+        "quotactl": 179, "lookup_dcookie": 212, "open_by_handle_at": 304, "name_to_handle_at": 303,
+        "iopl": 172, "ioperm": 173, "fanotify_init": 300, "vhangup": 153, "nfsservctl": 180, "uselib": 134,
+        "sysfs": 139, "_sysctl": 156, "ustat": 136, "io_uring_setup": 425, "io_uring_enter": 426,
+        "io_uring_register": 427, "fsopen": 430, "fsconfig": 431, "fsmount": 432, "fspick": 433,
+        "move_mount": 429, "open_tree": 428, "mount_setattr": 442, "pidfd_getfd": 438, "kcmp": 312,
+        "sethostname": 170, "setdomainname": 171, "create_module": 174, "get_kernel_syms": 177,
+        "query_module": 178,
+    },
+    "aarch64": {
+        "pivot_root": 41, "capset": 91, "clone": 220, "clone3": 435, "ptrace": 117, "process_vm_readv": 270,
+        "process_vm_writev": 271, "mount": 40, "umount2": 39, "chroot": 51, "unshare": 97, "setns": 268,
+        "keyctl": 219, "add_key": 217, "request_key": 218, "bpf": 280, "perf_event_open": 241,
+        "userfaultfd": 282, "kexec_load": 104, "kexec_file_load": 294, "init_module": 105,
+        "finit_module": 273, "delete_module": 106, "reboot": 142, "swapon": 224, "swapoff": 225, "acct": 89,
+        "settimeofday": 170, "clock_settime": 112, "clock_adjtime": 266, "adjtimex": 171, "syslog": 116,
+        "quotactl": 60, "lookup_dcookie": 18, "open_by_handle_at": 265, "name_to_handle_at": 264,
+        "fanotify_init": 262, "vhangup": 58, "nfsservctl": 42, "io_uring_setup": 425, "io_uring_enter": 426,
+        "io_uring_register": 427, "fsopen": 430, "fsconfig": 431, "fsmount": 432, "fspick": 433,
+        "move_mount": 429, "open_tree": 428, "mount_setattr": 442, "pidfd_getfd": 438, "kcmp": 272,
+        "sethostname": 161, "setdomainname": 162,
+    },
+}
+_ARCH = platform.machine()
+# What a test may not do, after nsjail's and Docker's default policies: debug or read other
+# processes, change mounts or namespaces, load kernel code, touch keyrings, clocks, swap, quotas.
+# `clone` is allowed unless it asks for a namespace; `clone3` answers ENOSYS (its flags sit in
+# memory a filter cannot read), so libc falls back to `clone`.
+DENIED_SYSCALLS = tuple(
+    name for name in _NR.get(_ARCH, {}) if name not in ("pivot_root", "capset", "clone", "clone3")
+)
+_NAMESPACE_FLAGS = (CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS
+                    | CLONE_NEWCGROUP | CLONE_NEWTIME)
+
+
+def _syscall(name: str, *args: Any) -> int:
+    return _check(_LIBC.syscall(_NR[_ARCH][name], *args), name)
+
+
+def seccomp_filter() -> bytes:
+    """A classic-BPF seccomp program: deny DENIED_SYSCALLS with EPERM, namespaces in clone, clone3."""
+    if _ARCH not in _AUDIT_ARCH:
+        raise KernelRefused(errno.ENOSYS, f"no seccomp policy for architecture {_ARCH}")
+    nr = _NR[_ARCH]
+    ld, jeq, jset, jge, ret = 0x20, 0x15, 0x45, 0x35, 0x06
+    allow, kill = 0x7FFF0000, 0x80000000
+    eperm, enosys = 0x00050000 | errno.EPERM, 0x00050000 | errno.ENOSYS
+    # (code, jt label, jf label, k); labels are resolved to relative offsets below.
+    prog: list[tuple[int, Any, Any, int]] = [(ld, None, None, 4), (jeq, None, "kill", _AUDIT_ARCH[_ARCH]),
+                                             (ld, None, None, 0)]
+    if _ARCH == "x86_64":
+        prog.append((jge, "deny", None, 0x40000000))  # the x32 ABI's numbers would dodge the list
+    for name in DENIED_SYSCALLS:
+        prog.append((jeq, "deny", None, nr[name]))
+    prog += [(jeq, "clone", None, nr["clone"]), (jeq, "enosys", None, nr["clone3"]), (ret, None, None, allow)]
+    labels = {"clone": len(prog)}
+    prog += [(ld, None, None, 16), (jset, "deny", None, _NAMESPACE_FLAGS), (ret, None, None, allow)]
+    labels["deny"] = len(prog)
+    prog.append((ret, None, None, eperm))
+    labels["enosys"] = len(prog)
+    prog.append((ret, None, None, enosys))
+    labels["kill"] = len(prog)
+    prog.append((ret, None, None, kill))
+    out = b""
+    for i, (code, jt, jf, k) in enumerate(prog):
+        jt_off = labels[jt] - i - 1 if jt else 0
+        jf_off = labels[jf] - i - 1 if jf else 0
+        out += struct.pack("HBBI", code, jt_off, jf_off, k)
+    return out
+
+
+def install_seccomp(program: bytes) -> None:
+    class SockFprog(ctypes.Structure):
+        _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
+
+    buf = ctypes.create_string_buffer(program)
+    fprog = SockFprog(len(program) // 8, ctypes.cast(buf, ctypes.c_void_p))
+    _check(_LIBC.prctl(22, 2, ctypes.byref(fprog), 0, 0), "prctl(PR_SET_SECCOMP)")  # SECCOMP_MODE_FILTER
+
+
+def drop_bounding_set() -> None:
+    """No capability can be gained again, even by exec (needs CAP_SETPCAP; a no-op without it)."""
+    for cap in range(64):
+        if _LIBC.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 and ctypes.get_errno() == errno.EINVAL:
+            break
+
+
+def drop_capabilities() -> None:
+    """Give up every capability for good (a test in a user namespace keeps uid 0 there, so the
+    uid alone does not take them away): bounding and ambient sets, securebits that stop uid 0 from
+    regaining them on exec, then the permitted, effective and inheritable sets."""
+    drop_bounding_set()
+    _LIBC.prctl(PR_CAP_AMBIENT, 4, 0, 0, 0)  # PR_CAP_AMBIENT_CLEAR_ALL
+    # NOROOT, NO_SETUID_FIXUP, KEEP_CAPS and NO_CAP_AMBIENT_RAISE, each with its lock bit
+    prctl(PR_SET_SECUREBITS, 0x01 | 0x02 | 0x04 | 0x08 | 0x20 | 0x80, "prctl(PR_SET_SECUREBITS)")
+    header = (ctypes.c_uint32 * 2)(0x20080522, 0)  # _LINUX_CAPABILITY_VERSION_3, this process
+    data = (ctypes.c_uint32 * 6)()
+    _syscall("capset", ctypes.byref(header), ctypes.byref(data))
+
+
+# ---------------------------------------------------------------- how tests are confined
+
+
+@dataclass
+class Sandbox:
+    """How this runner confines tests (its command line, fixed for its life).
+
+    `isolation`: "namespaces" (the local backend: each job gets its own PID, mount and IPC
+    namespace), "container" (Docker built the sandbox; the runner is root in it with a few
+    capabilities, tests run as `test_uid`, per-job state is emptied instead of remounted), or
+    "none" (the runner's own unit tests, on harmless programs only)."""
+
+    isolation: str = "none"
+    test_uid: int | None = None  # None: tests keep the runner's uid and drop every capability
+    work_root: str = "/work"
+    tmp_mb: int = 512
+    shm_mb: int = 64
+    work_mb: int = 512
+    seccomp: bytes = field(default=b"", repr=False)
+
+    @property
+    def namespaces(self) -> bool:
+        return self.isolation == "namespaces"
+
+    def describe(self) -> dict[str, Any]:
+        """What the host reports in /ready: how tests are confined here."""
+        return {"isolation": self.isolation, "seccomp": bool(self.seccomp),
+                "test_uid": "own uid, no capabilities" if self.test_uid is None else self.test_uid,
+                "user_namespace": self.namespaces and os.geteuid() == 0 and _in_user_namespace()}
+
+
+def _in_user_namespace() -> bool:
+    try:
+        with open("/proc/self/uid_map") as f:
+            return f.read().split() != ["0", "0", "4294967295"]
+    except OSError:
+        return False
+
+
+# ---------------------------------------------------------------- inside a test process
+
+
+def _child_setup(box: Sandbox, request: dict[str, Any], fds: list[int]) -> None:
+    """Limits, privileges, seccomp; `fds` become 0, 1, 2, ... Any failure exits CHILD_SETUP_FAILED
+    before the ready byte is written, so the runner can tell it from the program's own exit."""
     os.setsid()
-    os.dup2(stdin_fd, 0)
-    os.dup2(out_w, 1)
-    os.dup2(err_w, 2)
-    low = 3
-    for fd in sorted(keep):
-        os.closerange(low, fd)
-        low = fd + 1
-    os.closerange(low, 65536)
+    signal.set_wakeup_fd(-1)
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    high = [fcntl.fcntl(fd, fcntl.F_DUPFD, 64) for fd in fds]  # above every target: none is clobbered
+    for target, fd in enumerate(high):
+        os.dup2(fd, target)
+    os.closerange(len(fds), 65536)
+    limits: Limits = request["limits"]
     cpu = max(1, math.ceil(float(limits["time_s"])))
     resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
     mem = int(limits["memory_mb"]) * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (mem, mem))
     resource.setrlimit(resource.RLIMIT_FSIZE, (64 << 20, 64 << 20))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    nproc = int(limits.get("nproc", 64))
+    nproc = int(limits.get("nproc", 64))  # per uid: each runner's tests have a uid of their own
     resource.setrlimit(resource.RLIMIT_NPROC, (nproc, nproc))
-    if os.geteuid() == 0 and SANDBOX_UID:
+    try:  # should the runner's cgroup fill up, the kernel's OOM killer takes a test, not the runner
+        with open("/proc/self/oom_score_adj", "w") as f:
+            f.write("1000")
+    except OSError:
+        pass
+    if box.test_uid is not None and os.geteuid() == 0:
+        drop_bounding_set()
         os.setgroups([])
-        os.setgid(SANDBOX_UID)
-        os.setuid(SANDBOX_UID)
-    os.chdir(workdir)
+        os.setresgid(box.test_uid, box.test_uid, box.test_uid)
+        os.setresuid(box.test_uid, box.test_uid, box.test_uid)  # clears every capability
+    elif box.isolation != "none":
+        drop_capabilities()
+    os.chdir(request["workdir"])
+    prctl(PR_SET_NO_NEW_PRIVS, 1, "prctl(PR_SET_NO_NEW_PRIVS)")
+    if box.seccomp:
+        install_seccomp(box.seccomp)
     os.environ.clear()
-    os.environ.update({"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": workdir, "LANG": "C.UTF-8"})
+    os.environ.update({"PATH": _PATH, "HOME": request["workdir"], "LANG": "C.UTF-8"})
 
 
-def _python_child(job: dict[str, Any], test: dict[str, Any], result_w: int) -> None:
-    """Run the program in this interpreter, forked from the zygote; never returns."""
+def _ready(fd: int) -> None:
+    """Tell the runner the sandbox is set up: from here on, how the process ends is the program's."""
+    os.write(fd, b"1")
+    os.close(fd)
+
+
+def _python_streams() -> None:
+    sys.stdin = io.TextIOWrapper(io.BufferedReader(io.FileIO(0, "r", closefd=False)), encoding="utf-8")
+    sys.stdout = io.TextIOWrapper(io.BufferedWriter(io.FileIO(1, "w", closefd=False)), encoding="utf-8")
+    sys.stderr = io.TextIOWrapper(io.FileIO(2, "w", closefd=False), encoding="utf-8", write_through=True)
+
+
+def _run_program(request: dict[str, Any], ready_fd: int) -> None:
+    """The program in this (forked, preloaded) interpreter; then the call-based call, or serving
+    the driver's calls on fds 3 and 4. Never returns."""
     code = 1
     try:
-        sys.stdin = io.TextIOWrapper(io.BufferedReader(io.FileIO(0, "r", closefd=False)), encoding="utf-8")
-        sys.stdout = io.TextIOWrapper(io.BufferedWriter(io.FileIO(1, "w", closefd=False)), encoding="utf-8")
-        sys.stderr = io.TextIOWrapper(io.FileIO(2, "w", closefd=False), encoding="utf-8",
-                                      write_through=True)
-        sys.set_int_max_str_digits(0)
+        _python_streams()
+        if hasattr(sys, "set_int_max_str_digits"):
+            sys.set_int_max_str_digits(0)
         sys.setrecursionlimit(100_000)
         sys.argv = ["solution.py"]
         namespace: dict[str, Any] = {"__name__": "__main__", "__builtins__": __builtins__}
+        role = request["role"]
         try:
-            exec(compile(job["program"], "solution.py", "exec"), namespace)
-            if "code" in test:
-                exec(compile(test["code"], "tests.py", "exec"), namespace)
-                os.write(result_w, _TESTS_RAN)
-            if "args" in test:
-                fn = _resolve(namespace, job["fn_name"])
-                value = fn(*test["args"])
-                payload = json.dumps(_canon(value)).encode()
-                os.write(result_w, payload)
+            program = compile(request["program"], "solution.py", "exec")
+            del request["program"]
+            _ready(ready_fd)
+            exec(program, namespace)
+            if role == "call":
+                value = _resolve(namespace, request["fn_name"])(*request["args"])
+                os.write(3, json.dumps(_canon(value)).encode())
+            elif role == "serve":
+                sys.stdout.flush()
+                _serve_driver(namespace, os.fdopen(3, "rb", buffering=0), os.fdopen(4, "wb", buffering=0))
             code = 0
         except SystemExit as exc:
             code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
         except BaseException as exc:
             code = 1
-            _report(exc)
+            _report_exception(exc)
         try:
             sys.stdout.flush()
         except BaseException:
@@ -197,11 +577,10 @@ def _python_child(job: dict[str, Any], test: dict[str, Any], result_w: int) -> N
         os._exit(code & 0xFF)
 
 
-def _report(exc: BaseException) -> None:
-    """Write the traceback with raw writes: after a MemoryError, allocating wrappers may fail."""
+def _report_exception(exc: BaseException) -> None:
+    """The traceback with raw writes: after a MemoryError, allocating wrappers may fail."""
     os.write(2, f"\n{type(exc).__name__}: ".encode())
     try:
-        import traceback
         os.write(2, "".join(traceback.format_exception(exc))[-2000:].encode("utf-8", "replace"))
     except BaseException:
         pass
@@ -217,233 +596,1001 @@ def _resolve(namespace: dict[str, Any], name: str) -> Any:
     raise NameError(f"function {name!r} not defined")
 
 
-# ---------------------------------------------------------------- zygote
-
-def zygote_main(sock: socket.socket) -> None:
-    """Fork Python test children on request, one at a time, and report how each ended.
-
-    A request is one byte carrying the fds [request, stdin, stdout, stderr, result]; the request
-    (the program, the test's args or code, limits and work dir) sits in the first, a memfd that
-    only the child reads, so no job data ever passes through this process's heap for a later test
-    to find. Replies are frames: {"pid"} at once, then {"status", "utime", "stime", "maxrss"}."""
-    replies = sock.makefile("wb")
+def _serve_driver(namespace: dict[str, Any], calls: BinaryIO, replies: BinaryIO) -> None:
+    """Answer the driver: {"names"} lists our globals, {"get": name} sends a value, {"call": name,
+    "args", "kwargs"} calls a function and sends its result and its list/dict/set arguments after
+    the call (so asserts that check an in-place change see it)."""
     while True:
         try:
-            data, fds, _, _ = socket.recv_fds(sock, 1, 5)
-        except OSError:
+            request = read_frame(calls)
+        except (EOFError, ValueError, OSError):
             return
-        if not data:
-            return  # the runner is gone
-        request_fd, stdin_fd, out_w, err_w, res_w = fds
-        pid = os.fork()
-        if pid == 0:
-            try:
-                with os.fdopen(request_fd, "rb") as f:
-                    request = json.loads(f.read())
-                _child_setup(request["workdir"], request["limits"], stdin_fd, out_w, err_w, keep=(res_w,))
-                _python_child(request, request["test"], res_w)
-            except BaseException:
-                pass
-            os._exit(99)
-        for fd in fds:
-            os.close(fd)
-        write_frame(replies, {"pid": pid})
-        _, status, usage = os.wait4(pid, 0)
-        write_frame(replies, {"status": status, "utime": usage.ru_utime, "stime": usage.ru_stime,
-                              "maxrss": usage.ru_maxrss})
-
-
-_ZYGOTE_REPLY_S = 5.0
-
-
-class _Zygote:
-    """The runner's side of the zygote: start it (exec'd fresh, so it holds nothing of ours),
-    start a fresh one when it has died (a test running as our uid can kill it)."""
-
-    def __init__(self) -> None:
-        self.pid: int | None = None
-        self.sock: socket.socket | None = None
-        self.replies: BinaryIO | None = None
-
-    def ensure_started(self) -> None:
-        if self.sock is None:
-            self._start()
-
-    def _start(self) -> None:
-        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
-        os.set_inheritable(theirs.fileno(), True)
-        argv = [sys.executable, "-I", os.path.abspath(__file__), "--zygote", str(theirs.fileno())]
-        if SANDBOX_UID:
-            argv += ["--uid", str(SANDBOX_UID)]
-        self.pid = os.posix_spawn(sys.executable, argv, dict(os.environ))
-        theirs.close()
-        # Its replies come within milliseconds (a fork, a wait4 on a killed child). Never block
-        # longer: in a container a test may SIGSTOP it; it is then replaced, not waited for.
-        ours.settimeout(_ZYGOTE_REPLY_S)
-        self.sock = ours
-        # Unbuffered: a buffered reader could take the end report along with the pid, and the
-        # socket would then never turn readable for it.
-        self.replies = ours.makefile("rb", buffering=0)
-
-    def reply(self) -> Any | None:
-        """The zygote's next reply; None if it has gone (exited, killed, or silent past the timeout)."""
+        if request is None:
+            return
         try:
-            return read_frame(self.replies)  # type: ignore[arg-type]
-        except (OSError, EOFError, ValueError):
-            return None
+            if "names" in request:
+                reply: dict[str, Any] = {"names": _describe(namespace)}
+            elif "get" in request:
+                reply = {"value": encode_value(namespace[request["get"]])}
+            else:
+                args = decode_value(request["args"])
+                kwargs = decode_value(request["kwargs"])
+                value = namespace[request["call"]](*args, **kwargs)
+                reply = {"value": encode_value(value),
+                         "args": [encode_value(a) if isinstance(a, (list, dict, set)) else None for a in args]}
+        except Unencodable as exc:
+            reply = {"unencodable": str(exc)}
+        except Exception as exc:
+            reply = {"raise": [type(exc).__name__, str(exc)[:2000]]}
+        write_frame(replies, reply)
 
-    def stop(self) -> None:
-        if self.sock is not None:
-            self.replies.close()  # type: ignore[union-attr]
-            self.sock.close()
-        if self.pid is not None:
-            try:
-                os.kill(self.pid, signal.SIGKILL)
-            except OSError:
-                pass
-        self.pid = self.sock = self.replies = None
 
-    def spawn(self, request: dict[str, Any], fds: tuple[int, int, int, int]) -> "_ZygoteChild":
-        """Fork a test child running `request` with fds (stdin, stdout, stderr, result)."""
-        request_fd = os.memfd_create("request")
+def _describe(namespace: dict[str, Any]) -> dict[str, list[str]]:
+    """Our globals as the driver should see them: a callable, a module to import, or a value."""
+    out: dict[str, list[str]] = {}
+    for name, value in namespace.items():
+        if name.startswith("__"):
+            continue
+        if isinstance(value, type(sys)):
+            out[name] = ["module", value.__name__]
+        elif callable(value):
+            out[name] = ["callable"]
+        else:
+            out[name] = ["value"]
+    return out
+
+
+class ProgramGone(Exception):
+    """The program's process ended (or broke the protocol) while the asserts were calling it."""
+
+
+class _Remote:
+    """The driver's end of the pipes to the program."""
+
+    def __init__(self, calls: BinaryIO, replies: BinaryIO) -> None:
+        self.calls, self.replies = calls, replies
+
+    def ask(self, request: dict[str, Any]) -> dict[str, Any]:
         try:
-            os.write(request_fd, json.dumps(request).encode())
-            os.lseek(request_fd, 0, os.SEEK_SET)
-            for _ in range(2):  # a zygote killed by the previous test is replaced once
-                self.ensure_started()
-                assert self.sock is not None
-                try:  # MSG_NOSIGNAL: a dead zygote is an OSError, not a SIGPIPE that kills the runner
-                    socket.send_fds(self.sock, [b"r"], [request_fd, *fds], socket.MSG_NOSIGNAL)
-                except OSError:
-                    self.stop()
-                    continue
-                reply = self.reply()
-                if reply is not None:
-                    return _ZygoteChild(self, reply["pid"])
-                self.stop()
-            raise RuntimeError("the zygote died twice in a row")
-        finally:
-            os.close(request_fd)
+            write_frame(self.calls, request)
+            head = _read_exact(self.replies, 4)
+            if head is None:
+                raise ProgramGone("the program's process ended")
+            (size,) = struct.unpack(">I", head)
+            if size > _MAX_RPC_FRAME:
+                raise ProgramGone(f"the program sent a reply of {size} bytes")
+            body = _read_exact(self.replies, size)
+            if body is None:
+                raise ProgramGone("the program's process ended")
+            reply = json.loads(body)
+        except (OSError, ValueError, RecursionError) as exc:
+            raise ProgramGone(f"the program broke the call protocol: {type(exc).__name__}") from exc
+        if not isinstance(reply, dict):
+            raise ProgramGone("the program broke the call protocol")
+        return reply
+
+    def value(self, reply: dict[str, Any]) -> Any:
+        """The value a reply carries, or the exception it reports, raised here."""
+        if "raise" in reply:
+            name, message = (str(x) for x in list(reply["raise"])[:2])
+            builtin = getattr(builtins, name, None)
+            cls = builtin if isinstance(builtin, type) and issubclass(builtin, Exception) else \
+                type(name if name.isidentifier() else "ProgramError", (Exception,), {})
+            raise cls(message)
+        if "unencodable" in reply:
+            raise TypeError(str(reply["unencodable"]))
+        try:
+            return decode_value(reply["value"])
+        except (KeyError, ValueError, TypeError, RecursionError) as exc:
+            raise ProgramGone(f"the program sent a malformed value: {exc}") from exc
 
 
-class _ZygoteChild:
-    """A test child forked by the zygote: its end is reported on the zygote's socket."""
+class _RemoteFunction:
+    """Stands in for one of the program's functions in the asserts' namespace."""
 
-    def __init__(self, zygote: _Zygote, pid: int) -> None:
-        self.zygote, self.pid = zygote, pid
-        self.fd = zygote.sock.fileno()  # type: ignore[union-attr]
+    def __init__(self, remote: _Remote, name: str) -> None:
+        self.remote, self.__name__ = remote, name
 
-    def poll(self) -> tuple[int, Any] | None:
-        ready, _, _ = select.select([self.fd], [], [], 0)
-        return self.wait() if ready else None
-
-    def wait(self) -> tuple[int, Any]:
-        end = self.zygote.reply()
-        if end is None:
-            # The test killed or stopped the zygote (it runs as our uid in a container): replace
-            # it and kill the test, which is reaped with the other orphans. It ends as a SIGKILL:
-            # RE (or TLE past the wall limit) for a hostile program.
-            self.zygote.stop()
-            try:
-                os.kill(self.pid, signal.SIGKILL)
-            except OSError:
-                pass
-            return signal.SIGKILL, SimpleNamespace(ru_utime=0.0, ru_stime=0.0, ru_maxrss=0)
-        return end["status"], SimpleNamespace(ru_utime=end["utime"], ru_stime=end["stime"], ru_maxrss=end["maxrss"])
-
-    def close(self) -> None:
-        pass
-
-
-class _ForkedChild:
-    """A child forked by the runner (C++ tests and the compiler, which exec at once)."""
-
-    def __init__(self, pid: int) -> None:
-        self.pid = pid
-        self.fd = os.pidfd_open(pid)  # readable on exit: no polling, no SIGCHLD handler
-
-    def poll(self) -> tuple[int, Any] | None:
-        wpid, status, usage = os.wait4(self.pid, os.WNOHANG)
-        return (status, usage) if wpid else None
-
-    def wait(self) -> tuple[int, Any]:
-        _, status, usage = os.wait4(self.pid, 0)
-        return status, usage
-
-    def close(self) -> None:
-        os.close(self.fd)
-
-
-_ZYGOTE = _Zygote()
-
-
-# ---------------------------------------------------------------- parent side
-
-def _cleanup_uid() -> None:
-    """Kill every process a test left (setsid daemons escape the process group), then reap."""
-    if os.getpid() == 1:
-        # PID 1 of our own namespace (local unshare or a container): every other process in it but
-        # the zygote is a test's. kill(-1) would take the zygote too, so kill by the /proc list.
-        spare = {"1", str(_ZYGOTE.pid)}
-        for _ in range(10_000):  # a fork bomb refills while we walk the table
-            victims = _live_processes(lambda pid: pid not in spare)
-            if not victims:
-                break
-            for pid in victims:
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            request = {"call": self.__name__, "args": encode_value(list(args)), "kwargs": encode_value(kwargs)}
+        except Unencodable as exc:
+            raise TypeError(f"cannot pass this argument to the program: {exc}") from exc
+        reply = self.remote.ask(request)
+        value = self.remote.value(reply)
+        changed = reply.get("args")
+        for arg, after in zip(args, changed if isinstance(changed, list) else []):
+            if after is not None:
                 try:
-                    os.kill(int(pid), signal.SIGKILL)
-                except OSError:
+                    _update_in_place(arg, decode_value(after))
+                except (ValueError, TypeError, RecursionError) as exc:
+                    raise ProgramGone(f"the program sent a malformed value: {exc}") from exc
+        return value
+
+
+def _update_in_place(arg: Any, after: Any) -> None:
+    if isinstance(arg, list) and isinstance(after, list):
+        arg[:] = after
+    elif isinstance(arg, (dict, set)) and isinstance(after, type(arg)):
+        arg.clear()
+        arg.update(after)
+
+
+def _run_driver(request: dict[str, Any], ready_fd: int) -> None:
+    """Run the asserts against the program's functions; report on fd 5. Never returns."""
+    outcome: dict[str, Any]
+    try:
+        code = compile(request["code"], "tests.py", "exec")
+        _ready(ready_fd)
+        remote = _Remote(os.fdopen(3, "wb", buffering=0), os.fdopen(4, "rb", buffering=0))
+        namespace: dict[str, Any] = {"__name__": "__main__"}
+        for name, kind in remote.ask({"names": True}).get("names", {}).items():
+            if not (isinstance(name, str) and name.isidentifier() and isinstance(kind, list) and kind):
+                raise ProgramGone("the program broke the call protocol")
+            if kind[0] == "module":
+                try:
+                    namespace[name] = importlib.import_module(str(kind[1]))
+                except Exception:
+                    pass  # a module only the program has; the asserts will say if they need it
+            elif kind[0] == "callable":
+                namespace[name] = _RemoteFunction(remote, name)
+            else:
+                try:
+                    namespace[name] = remote.value(remote.ask({"get": name}))
+                except TypeError:
                     pass
-    elif os.geteuid() == 0 and SANDBOX_UID:
-        pid = os.fork()
-        if pid == 0:
+        exec(code, namespace)
+        outcome = {"ran": True}
+    except ProgramGone as exc:
+        outcome = {"gone": str(exc)}
+    except AssertionError:
+        outcome = {"failed": _last_lines(traceback.format_exc())}
+    except BaseException as exc:
+        outcome = {"raised": f"{type(exc).__name__}: {exc}"[:2000]}
+    try:
+        os.write(5, json.dumps(outcome).encode())
+    finally:
+        os._exit(0)
+
+
+def _last_lines(trace: str) -> str:
+    lines = [line.strip() for line in trace.strip().splitlines() if line.strip()]
+    return " | ".join(lines[-2:])[-500:]
+
+
+def _test_process(box: Sandbox, fds: list[int]) -> None:
+    """In a freshly forked child of the job init: read the request, confine, run. Never returns.
+
+    `fds`: the request memfd, then the fds the process gets as 0, 1, 2, ..., the last of which is
+    the ready pipe."""
+    try:
+        with os.fdopen(fds[0], "rb") as f:
+            request = json.loads(f.read())
+        _child_setup(box, request, fds[1:])
+        ready = len(fds) - 2
+        role = request["role"]
+        if role == "exec":
+            signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # Python ignores it; a compiled program must not
+            _ready(ready)
+            os.execve(request["argv"][0], request["argv"], dict(os.environ))
+        elif role == "driver":
+            prctl(PR_SET_DUMPABLE, 0)  # the program may share our uid: no /proc/<us>/mem for it
+            _run_driver(request, ready)
+        else:
+            _run_program(request, ready)
+    except BaseException:
+        pass
+    os._exit(CHILD_SETUP_FAILED)
+
+
+# ---------------------------------------------------------------- job init: PID 1 of a job's namespaces
+
+
+def job_init_main(box: Sandbox, sock: socket.socket) -> None:
+    """Serve one job's spawn and sweep requests; never returns.
+
+    Requests: b"s" with fds [request memfd, fds of the process] forks a test process (reply
+    {"pid"}); b"k" kills every test process and reaps it (reply {"cpu": CPU seconds of every
+    process reaped so far, "exits"}). An {"exit": pid, "end": [status, cpu, maxrss_kb]} frame is
+    sent unasked when a spawned process ends. As the namespace's init (or a subreaper) we reap the
+    test's orphans too, so their CPU time adds up in ours (RUSAGE_CHILDREN)."""
+    prctl(PR_SET_DUMPABLE, 0)
+    signal.signal(signal.SIGINT, signal.SIG_DFL)  # as PID 1, signals without a handler are ignored
+    if not box.namespaces:
+        prctl(PR_SET_CHILD_SUBREAPER, 1)
+    wake_r, wake_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
+    signal.signal(signal.SIGCHLD, lambda *_: None)
+    signal.set_wakeup_fd(wake_w)
+    replies = cast(BinaryIO, sock.makefile("wb"))
+    tracked: set[int] = set()
+    sel = selectors.DefaultSelector()
+    sel.register(sock, selectors.EVENT_READ)
+    sel.register(wake_r, selectors.EVENT_READ)
+    while True:
+        for key, _ in sel.select():
+            if key.fd == wake_r:
+                while os.read(wake_r, 4096) if _readable(wake_r) else b"":
+                    pass
+                for pid, end in _reap(tracked, block=False).items():
+                    write_frame(replies, {"exit": pid, "end": end})
+                continue
             try:
-                os.setuid(SANDBOX_UID)
-                for _ in range(10_000):
-                    os.kill(-1, signal.SIGKILL)
-                    if not _uid_alive(SANDBOX_UID):
-                        break
+                data, fds, _, _ = socket.recv_fds(sock, 1, 16)
             except OSError:
-                pass
-            os._exit(0)
-        os.waitpid(pid, 0)
-    _reap()
+                data, fds = b"", []
+            if not data:
+                _sweep(box, tracked)
+                os._exit(0)
+            if data == b"s":
+                pid = os.fork()
+                if pid == 0:
+                    _test_process(box, fds)
+                for fd in fds:
+                    os.close(fd)
+                tracked.add(pid)
+                write_frame(replies, {"pid": pid})
+            elif data == b"k":
+                exits = _sweep(box, tracked)
+                usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+                write_frame(replies, {"cpu": usage.ru_utime + usage.ru_stime,
+                                      "exits": {str(p): e for p, e in exits.items()}})
 
 
-def _contained() -> bool:
-    """A container runner: PID 1 of its namespace without a sandbox uid to switch to, so every
-    other process in the namespace is a test's (safe to kill wholesale)."""
-    return os.getpid() == 1 and not (os.geteuid() == 0 and SANDBOX_UID)
+def _readable(fd: int) -> bool:
+    return bool(select.select([fd], [], [], 0)[0])
 
 
-def _uid_alive(uid: int) -> bool:
-    """Whether a live (non-zombie) process of `uid` other than us exists. kill(-1) cannot tell:
-    it reports success whenever any process exists, permitted or not. Cheap in a PID namespace."""
-    me = str(os.getpid())
-    return bool(_live_processes(lambda pid: pid != me and os.stat(f"/proc/{pid}").st_uid == uid))
+def _reap(tracked: set[int], block: bool) -> dict[int, list[float]]:
+    """Reap exited children; return the tracked ones' [status, cpu seconds, maxrss KB]."""
+    out: dict[int, list[float]] = {}
+    while True:
+        try:
+            pid, status, usage = os.wait4(-1, 0 if block else os.WNOHANG)
+        except ChildProcessError:
+            return out
+        if pid == 0:
+            return out
+        if pid in tracked:
+            tracked.discard(pid)
+            out[pid] = [status, usage.ru_utime + usage.ru_stime, usage.ru_maxrss]
 
 
-def _live_processes(candidate: Callable[[str], bool]) -> list[str]:
-    """The non-zombie processes whose /proc entry passes `candidate`."""
+def _sweep(box: Sandbox, tracked: set[int]) -> dict[int, list[float]]:
+    """Kill every process of the test (setsid daemons and fork bombs included) and reap them all."""
+    if box.namespaces:
+        # As PID 1, kill(-1) reaches every other process of the namespace, and no fork can slip
+        # past it: a process with SIGKILL pending cannot fork.
+        try:
+            os.kill(-1, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        return _reap(tracked, block=True)
+    if box.test_uid is not None:
+        # A container: every process of the test uid is the test's. Freeze them all first (a
+        # fork bomb would refill the process table as fast as we walk it killing), then kill.
+        uid = box.test_uid
+        for _ in range(10_000):
+            running = live_processes(lambda pid: os.stat(f"/proc/{pid}").st_uid == uid and _state(pid) != b"T")
+            if not running:
+                break
+            _signal_all(running, signal.SIGSTOP)
+        for _ in range(10_000):
+            stopped = live_processes(lambda pid: os.stat(f"/proc/{pid}").st_uid == uid)
+            if not stopped:
+                break
+            _signal_all(stopped, signal.SIGKILL)
+        return _reap(tracked, block=True)
+    # "none": the runner's own tests of harmless programs; their process groups are enough.
+    out: dict[int, list[float]] = {}
+    for pid in list(tracked):
+        try:
+            os.killpg(pid, signal.SIGKILL)
+        except OSError:
+            pass
+        _, status, usage = os.wait4(pid, 0)
+        out[pid] = [status, usage.ru_utime + usage.ru_stime, usage.ru_maxrss]
+    tracked.clear()
+    return {**out, **_reap(tracked, block=False)}
+
+
+def proportional_kb(pids: list[int]) -> int:
+    """The memory these processes use together (the sum of their PSS): each page once, however
+    many forks share it. Dearer than RSS, so read only when the RSS sum is over a limit."""
+    total = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/smaps_rollup", "rb") as f:
+                for line in f:
+                    if line.startswith(b"Pss:"):
+                        total += int(line.split()[1])
+                        break
+        except (OSError, ValueError, IndexError):
+            continue
+    return total
+
+
+def _signal_all(pids: list[int], sig: int) -> None:
+    for pid in pids:
+        try:
+            os.kill(pid, sig)
+        except OSError:
+            pass
+
+
+def _state(pid: int) -> bytes:
+    with open(f"/proc/{pid}/stat", "rb") as f:
+        return f.read().rsplit(b")", 1)[1].split()[0]
+
+
+def _session(pid: int) -> int:
+    with open(f"/proc/{pid}/stat", "rb") as f:
+        return int(f.read().rsplit(b")", 1)[1].split()[3])
+
+
+def live_processes(candidate: Callable[[int], bool]) -> list[int]:
+    """The non-zombie processes whose pid passes `candidate` (which may raise OSError: it exited)."""
     live = []
     for name in os.listdir("/proc"):
         if not name.isdigit():
             continue
         try:
-            if not candidate(name):
-                continue
-            with open(f"/proc/{name}/stat", "rb") as f:
-                state = f.read().rsplit(b")", 1)[1].split()[0]
+            if candidate(int(name)) and _state(int(name)) not in (b"Z", b"X"):
+                live.append(int(name))
         except (OSError, IndexError):
-            continue  # exited meanwhile
-        if state not in (b"Z", b"X"):
-            live.append(name)
+            continue
     return live
 
 
-def _reap() -> None:
-    """Collect every exited child and orphan. The sweep returns only once the tests' processes
-    are zombies, so nothing is missed; never blocking, since the zygote lives on as our child."""
+# ---------------------------------------------------------------- the zygote
+
+
+def zygote_main(box: Sandbox, sock: socket.socket) -> None:
+    """Fork a job init on request (b"j" with one fd, the job's socket); reply {"ok"} once it runs."""
+    prctl(PR_SET_DUMPABLE, 0)
+    replies = cast(BinaryIO, sock.makefile("wb"))
+    while True:
+        try:
+            data, fds, _, _ = socket.recv_fds(sock, 1, 1)
+        except OSError:
+            return
+        if not data or len(fds) != 1:
+            return
+        pid = os.fork()
+        if pid == 0:
+            _start_job_init(box, fds[0])
+        os.close(fds[0])
+        _, status = os.waitpid(pid, 0)  # it exits once the init is forked: the init is then adopted
+        write_frame(replies, {"ok": os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0})
+
+
+def _start_job_init(box: Sandbox, job_fd: int) -> None:
+    """In the zygote's child: enter the job's namespaces (fresh /tmp and /dev/shm, mounted before
+    any test exists), fork the init, send its pid (as the runner sees it), exit."""
+    code = 1
+    try:
+        sock = socket.socket(fileno=job_fd)
+        if box.namespaces:
+            unshare(CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC)
+            mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, f"size={box.tmp_mb}m,mode=1777")
+            mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, f"size={box.shm_mb}m,mode=1777")
+        pid = os.fork()
+        if pid == 0:
+            try:
+                if box.namespaces:
+                    mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+                job_init_main(box, sock)
+            except BaseException as exc:
+                sys.stderr.write(f"job init failed: {exc!r}\n")
+            os._exit(1)
+        write_frame(cast(BinaryIO, sock.makefile("wb")), {"init": pid})
+        code = 0
+    except BaseException as exc:
+        sys.stderr.write(f"cannot start a job init: {exc!r}\n")
+    os._exit(code)
+
+
+class _Zygote:
+    """The runner's side of the zygote: exec'd fresh (so it holds nothing of ours), and started
+    again should it ever fail."""
+
+    def __init__(self, box: Sandbox, argv: list[str]) -> None:
+        self.box, self.argv = box, argv
+        self.pid = -1
+        self.sock: socket.socket | None = None
+        self.replies: BinaryIO | None = None
+
+    def _start(self) -> tuple[socket.socket, BinaryIO]:
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        os.set_inheritable(theirs.fileno(), True)
+        path = SANDBOX_PATH if self.box.namespaces else os.path.abspath(__file__)
+        argv = [sys.executable, "-I", path, "zygote", "--fd", str(theirs.fileno()), *self.argv]
+        self.pid = os.posix_spawn(sys.executable, argv, dict(os.environ))
+        theirs.close()
+        ours.settimeout(_REPLY_TIMEOUT_S)
+        replies = cast(BinaryIO, ours.makefile("rb", buffering=0))
+        self.sock, self.replies = ours, replies
+        return ours, replies
+
+    def stop(self) -> None:
+        if self.sock is not None and self.replies is not None:
+            self.replies.close()
+            self.sock.close()
+        if self.pid > 0:
+            try:
+                os.kill(self.pid, signal.SIGKILL)
+                os.waitpid(self.pid, 0)
+            except OSError:
+                pass
+        self.pid, self.sock, self.replies = -1, None, None
+
+    def new_job(self) -> JobInit:
+        """A fresh job init; raises RuntimeError if the zygote fails twice in a row."""
+        for _ in range(2):
+            sock, replies = (self.sock, self.replies) if self.sock and self.replies else self._start()
+            ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+            try:
+                socket.send_fds(sock, [b"j"], [theirs.fileno()], socket.MSG_NOSIGNAL)
+                theirs.close()
+                reply = read_frame(replies)
+                if isinstance(reply, dict) and reply.get("ok"):
+                    return JobInit(ours, infra={os.getpid(), self.pid}, isolated=self.box.isolation != "none")
+            except (OSError, EOFError, ValueError, RuntimeError):
+                pass
+            theirs.close()
+            ours.close()
+            self.stop()
+        raise RuntimeError("the zygote could not start a job init twice in a row")
+
+
+class JobInit:
+    """The runner's side of one job's init: spawn test processes, sweep them, collect their ends."""
+
+    def __init__(self, sock: socket.socket, infra: set[int], isolated: bool) -> None:
+        sock.settimeout(_REPLY_TIMEOUT_S)
+        self.sock = sock
+        self.replies = sock.makefile("rb", buffering=0)
+        self.ends: dict[int, list[float]] = {}  # spawned processes that ended, by pid (the init's view)
+        first = self._frame()
+        if "init" not in first:
+            raise RuntimeError("the job init did not start")
+        self.pid = int(first["init"])  # in our PID namespace
+        self.infra = {*infra, self.pid}  # processes of ours, never a test's
+        self.isolated = isolated
+        self.cpu_reaped = 0.0  # CPU seconds of everything the init reaped up to the last sweep
+
+    def _frame(self) -> dict[str, Any]:
+        try:
+            frame = read_frame(cast(BinaryIO, self.replies))
+        except (OSError, ValueError, EOFError) as exc:
+            raise RuntimeError(f"the job init stopped answering: {exc!r}") from exc
+        if not isinstance(frame, dict):
+            raise RuntimeError("the job init stopped answering")
+        return frame
+
+    def _reply(self) -> dict[str, Any]:
+        """The reply to our last request; processes that ended meanwhile are noted on the way."""
+        while True:
+            frame = self._frame()
+            if "exit" not in frame:
+                return frame
+            self.ends[int(frame["exit"])] = frame["end"]
+
+    def pump(self) -> None:
+        """Take one unasked frame (the socket was readable)."""
+        frame = self._frame()
+        if "exit" in frame:
+            self.ends[int(frame["exit"])] = frame["end"]
+
+    def spawn(self, request: dict[str, Any], fds: list[int]) -> int:
+        memfd = os.memfd_create("request")
+        try:
+            os.write(memfd, json.dumps(request).encode())
+            os.lseek(memfd, 0, os.SEEK_SET)
+            socket.send_fds(self.sock, [b"s"], [memfd, *fds], socket.MSG_NOSIGNAL)
+            return int(self._reply()["pid"])
+        finally:
+            os.close(memfd)
+
+    def sweep(self) -> float:
+        """Kill every test process; the CPU seconds they used since the last sweep (orphans too)."""
+        socket.send_fds(self.sock, [b"k"], [], socket.MSG_NOSIGNAL)
+        reply = self._reply()
+        for pid, end in reply["exits"].items():
+            self.ends[int(pid)] = end
+        cpu = float(reply["cpu"]) - self.cpu_reaped
+        self.cpu_reaped = float(reply["cpu"])
+        return cpu
+
+    def usage(self, sessions: set[int]) -> tuple[float, int, list[int]]:
+        """(CPU seconds, resident KB, pids) of the test so far, from /proc: the live test processes'
+        own CPU and their reaped children's, plus what the init reaped since the last sweep. In a
+        namespace or container every process but ours is the test's; elsewhere (isolation "none")
+        only those of the test's `sessions` are."""
+        ticks = pages = 0
+        pids = live_processes(self._is_test if self.isolated else lambda pid: _session(pid) in sessions)
+        for pid in pids:
+            try:
+                with open(f"/proc/{pid}/stat", "rb") as f:
+                    fields = f.read().rsplit(b")", 1)[1].split()
+            except (OSError, IndexError):
+                continue
+            ticks += sum(int(x) for x in fields[11:15])  # utime stime cutime cstime
+            pages += int(fields[21])
+        reaped = 0.0
+        try:
+            with open(f"/proc/{self.pid}/stat", "rb") as f:
+                fields = f.read().rsplit(b")", 1)[1].split()
+            reaped = max(0.0, (int(fields[13]) + int(fields[14])) / _TICK - self.cpu_reaped)
+        except (OSError, IndexError):
+            pass
+        return ticks / _TICK + reaped, pages * _PAGE // 1024, pids
+
+    def _is_test(self, pid: int) -> bool:
+        return pid not in self.infra
+
+    def close(self) -> None:
+        """End the job: the init sweeps and exits (in namespaces, the kernel then kills whatever is
+        left in them), and we reap it; one that does not exit in time is killed."""
+        self.replies.close()
+        self.sock.close()
+        deadline = time.monotonic() + _REPLY_TIMEOUT_S
+        while time.monotonic() < deadline:
+            try:
+                pid, _ = os.waitpid(self.pid, os.WNOHANG)
+            except ChildProcessError:
+                return
+            if pid:
+                return
+            time.sleep(0.001)
+        try:
+            os.kill(self.pid, signal.SIGKILL)
+            os.waitpid(self.pid, 0)
+        except OSError:
+            pass
+
+
+# ---------------------------------------------------------------- running one test
+
+
+@dataclass
+class Launch:
+    """What to start for one test: the program's role and, for assert tests, a driver beside it."""
+
+    request: dict[str, Any]  # role "exec" (argv) | "run" | "call" (fn_name, args) | "serve", + program
+    stdin: str = ""
+    driver: dict[str, Any] | None = None  # {"code": asserts} for assert tests
+
+
+@dataclass
+class Outcome:
+    """How a test's processes ended, before any output is checked."""
+
+    status: int  # the program's wait status
+    cpu: float  # seconds over every process of the test but the driver
+    wall: float
+    memory_kb: int
+    ole: bool = False
+    wall_tle: bool = False
+    cpu_tle: bool = False  # the sum over its processes crossed the limit while it ran
+    mem_over: bool = False  # the sum of its processes' resident memory crossed the limit
+    set_up: bool = True  # False: the sandbox failed to set the program's process up (an infra fault)
+    stdout: bytes = b""
+    stderr: bytes = b""
+    result: bytes = b""  # call-based: the JSON value; assert tests: the driver's report
+
+
+class TestRun:
+    """One test: spawn its processes, drain their output while watching its resources, tear down."""
+
+    def __init__(self, init: JobInit, launch: Launch, limits: Limits, workdir: str) -> None:
+        self.init, self.launch, self.limits, self.workdir = init, launch, limits, workdir
+        self.time_limit = float(limits["time_s"])
+        self.cap = int(limits["output_bytes"])
+        self.mem_limit_kb = int(limits["memory_mb"]) * 1024
+        self.buffers: dict[str, bytearray] = {name: bytearray() for name in ("out", "err", "res", "ready")}
+        self.fds: dict[int, str] = {}
+        self.main_pid = self.driver_pid = -1
+
+    def run(self) -> Outcome:
+        start = time.monotonic()
+        self._spawn()
+        ole = wall_tle = cpu_tle = mem_over = False
+        try:
+            ole, wall_tle, cpu_tle, mem_over = self._drain(start)
+        finally:
+            wall = time.monotonic() - start
+            cpu = self.init.sweep()
+            for fd in self.fds:
+                os.close(fd)
+        ends = self.init.ends
+        main = ends.pop(self.main_pid, [signal.SIGKILL, 0.0, 0])
+        driver = ends.pop(self.driver_pid, None)
+        if driver is not None:
+            cpu -= driver[1]
+        return Outcome(
+            status=int(main[0]), cpu=max(cpu, 0.0), wall=wall, memory_kb=int(main[2]), ole=ole, wall_tle=wall_tle,
+            cpu_tle=cpu_tle, mem_over=mem_over, set_up=self.buffers["ready"].startswith(b"1"),
+            stdout=bytes(self.buffers["out"][: self.cap]), stderr=bytes(self.buffers["err"]),
+            result=bytes(self.buffers["res"]))
+
+    def _pipe(self, name: str) -> int:
+        r, w = os.pipe()
+        self.fds[r] = name
+        self.buffers.setdefault(name, bytearray())
+        return w
+
+    def _spawn(self) -> None:
+        stdin = os.memfd_create("stdin")
+        os.write(stdin, self.launch.stdin.encode())
+        os.lseek(stdin, 0, os.SEEK_SET)
+        out_w, err_w, ready_w = self._pipe("out"), self._pipe("err"), self._pipe("ready")
+        theirs = [stdin, out_w, err_w, ready_w]
+        base = {"workdir": self.workdir, "limits": self.limits, **self.launch.request}
+        try:
+            if self.launch.driver is None:
+                extra = [self._pipe("res")] if base["role"] == "call" else []
+                theirs += extra
+                self.main_pid = self.init.spawn(base, [stdin, out_w, err_w, *extra, ready_w])
+                return
+            calls_r, calls_w = os.pipe()
+            replies_r, replies_w = os.pipe()
+            res_w, driver_ready_w = self._pipe("res"), self._pipe("driver_ready")
+            devnull = os.open(os.devnull, os.O_RDWR)
+            theirs += [calls_r, calls_w, replies_r, replies_w, res_w, driver_ready_w, devnull]
+            self.main_pid = self.init.spawn(base, [stdin, out_w, err_w, calls_r, replies_w, ready_w])
+            driver = {"workdir": self.workdir, "role": "driver", **self.launch.driver,
+                      "limits": {**self.limits, "time_s": self.time_limit + 5.0}}
+            self.driver_pid = self.init.spawn(driver, [devnull, devnull, devnull, calls_w, replies_r, res_w,
+                                                       driver_ready_w])
+        finally:
+            for fd in theirs:
+                os.close(fd)
+
+    def _drain(self, start: float) -> tuple[bool, bool, bool, bool]:
+        """Read output until the test is over; returns (ole, wall_tle, cpu_tle, mem_over)."""
+        wall_limit = wall_limit_s(self.time_limit)
+        # Over when the process whose end decides it has ended (the driver of an assert test, else
+        # the program) and its pipes are drained; descendants holding them open are not waited for.
+        decisive = self.driver_pid if self.launch.driver is not None else self.main_pid
+        sel = selectors.DefaultSelector()
+        for fd in self.fds:
+            os.set_blocking(fd, False)
+            sel.register(fd, selectors.EVENT_READ)
+        sel.register(self.init.sock, selectors.EVENT_READ)
+        next_poll = start + _POLL_S
+        next_pss = start  # the PSS sum is dear: at most every ten polls, and only when RSS is over
+        ended_at = None
+        try:
+            while True:
+                now = time.monotonic()
+                if now - start >= wall_limit:
+                    return False, True, False, False
+                if now >= next_poll:
+                    next_poll = now + _POLL_S
+                    cpu, rss_kb, pids = self.init.usage({self.main_pid, self.driver_pid})
+                    if cpu > self.time_limit:
+                        return False, False, True, False
+                    if rss_kb > self.mem_limit_kb and now >= next_pss:
+                        next_pss = now + 10 * _POLL_S
+                        if proportional_kb(pids) > self.mem_limit_kb:
+                            return False, False, False, True
+                if ended_at is None and decisive in self.init.ends:
+                    ended_at = now
+                if ended_at is not None and (len(sel.get_map()) == 1 or now - ended_at > 0.02):
+                    return False, False, False, False
+                timeout = min(next_poll, start + wall_limit) - now
+                for key, _ in sel.select(max(0.0, timeout if ended_at is None else min(timeout, 0.005))):
+                    if key.fileobj is self.init.sock:
+                        self.init.pump()
+                        continue
+                    if self._read(sel, key.fd):
+                        return True, False, False, False
+        finally:
+            sel.close()
+
+    def _read(self, sel: selectors.BaseSelector, fd: int) -> bool:
+        """Read what `fd` holds; True when stdout went over the cap (OLE)."""
+        try:
+            chunk = os.read(fd, 1 << 16)
+        except BlockingIOError:
+            return False
+        if not chunk:
+            sel.unregister(fd)
+            return False
+        name = self.fds[fd]
+        buf = self.buffers[name]
+        buf.extend(chunk)
+        if name == "err" and len(buf) > _STDERR_KEEP:
+            del buf[: len(buf) - _STDERR_KEEP]
+        return name in ("out", "res") and len(buf) > (self.cap if name == "out" else _MAX_RPC_FRAME)
+
+
+# ---------------------------------------------------------------- judging
+
+
+def judge(job: Job, test: Test, raw: Outcome, special_judge: Callable[[Test, str, str, str], bool]) -> TestResult:
+    """Turn a raw outcome into a verdict; resource verdicts win over output checks."""
+    status = raw.status
+    stderr = raw.stderr.decode("utf-8", "replace")
+    sig = os.WTERMSIG(status) if os.WIFSIGNALED(status) else 0
+    code = os.WEXITSTATUS(status) if os.WIFEXITED(status) else -1
+    limits = job["limits"]
+    time_limit = float(limits["time_s"])
+    out: TestResult = {"time_s": round(raw.cpu, 4), "wall_s": round(raw.wall, 4), "memory_kb": raw.memory_kb}
+    mem_kb = int(limits["memory_mb"]) * 1024
+    verdict: Verdict
+    if raw.ole:
+        verdict = Verdict.OLE
+    elif (raw.wall_tle or raw.cpu_tle or sig == signal.SIGXCPU or raw.cpu > time_limit
+          or sig == signal.SIGKILL and raw.cpu >= 0.9 * time_limit):
+        verdict = Verdict.TLE
+    elif (raw.mem_over or "MemoryError" in stderr or "std::bad_alloc" in stderr
+          or (sig and raw.memory_kb >= 0.9 * mem_kb)):
+        verdict = Verdict.MLE
+    elif "code" in test:
+        verdict = _assert_verdict(raw, sig, code, stderr, out)
+    elif sig or code != 0:
+        verdict = Verdict.RE
+        out["detail"] = _exit_detail(sig, code, stderr)
+    elif "args" in test:
+        try:
+            got = json.loads(raw.result.decode() or "null") if raw.result else None
+        except ValueError:
+            got = None
+        verdict = Verdict.AC if raw.result and values_equal(got, test["expected"]) else Verdict.WA
+    else:
+        verdict = Verdict.AC if check_output(job, test, raw.stdout, special_judge) else Verdict.WA
+    out["verdict"] = verdict.value
+    return out
+
+
+def _exit_detail(sig: int, code: int, stderr: str) -> str:
+    return (f"signal {sig}" if sig else f"exit code {code}") + (": " + stderr[-500:] if stderr else "")
+
+
+def _assert_verdict(raw: Outcome, sig: int, code: int, stderr: str, out: TestResult) -> Verdict:
+    """The driver's report decides: every assert ran (AC), one failed (WA), the asserts raised
+    (RE), or the program ended under a call (RE; WA when it exited cleanly before they were done)."""
+    try:
+        report = json.loads(raw.result) if raw.result else {}
+    except ValueError:
+        report = {}
+    if not isinstance(report, dict):
+        report = {}
+    if report.get("ran") is True:
+        return Verdict.AC
+    if "failed" in report:
+        out["detail"] = f"assertion failed: {report['failed']}"
+        return Verdict.WA
+    if "raised" in report:
+        out["detail"] = f"the tests raised {report['raised']}"
+        return Verdict.RE
+    if sig or code != 0:
+        out["detail"] = _exit_detail(sig, code, stderr)
+        return Verdict.RE
+    out["detail"] = "the process exited before the tests ran to the end"
+    return Verdict.WA
+
+
+def check_output(job: Job, test: Test, stdout: bytes, special_judge: Callable[[Test, str, str, str], bool]) -> bool:
+    got = stdout.decode("utf-8", "replace")
+    want = str(test.get("expected", ""))
+    checker = job.get("checker") or "tokens"
+    if checker == "exact":
+        return got == want
+    if isinstance(checker, dict) and "program" in checker:
+        return special_judge(test, got, want, str(checker["program"]))
+    return tokens_equal(got, want)
+
+
+def job_budget_s(job: Mapping[str, Any]) -> float:
+    """Upper bound on a job's honest runtime (the host's deadline): every test at its wall limit,
+    the compile at its own, the special judge's runs, and slack."""
+    limits = job.get("limits", {})
+    per_test = wall_limit_s(float(limits.get("time_s", DEFAULT_LIMITS["time_s"]))) + 0.5
+    compile_s = wall_limit_s(COMPILE_LIMITS["time_s"]) if job.get("language") == "cpp" else 0.0
+    runs = 2 if isinstance(job.get("checker"), dict) else 1
+    return compile_s + runs * per_test * max(1, len(job.get("tests", []))) + 10.0
+
+
+# ---------------------------------------------------------------- one job
+
+
+class JobRun:
+    """All tests of one job under one job init: compile once, run each test, stop early if asked."""
+
+    def __init__(self, box: Sandbox, init: JobInit, job: Job, root: str) -> None:
+        self.box, self.init, self.job, self.root = box, init, job, root
+
+    def workdir(self, prefix: str = "t") -> str:
+        path = tempfile.mkdtemp(prefix=prefix, dir=self.root)
+        if self.box.test_uid is not None and os.geteuid() == 0:
+            os.chown(path, self.box.test_uid, self.box.test_uid)
+        return path
+
+    def execute(self, launch: Launch, limits: Limits) -> Outcome:
+        workdir = self.workdir()
+        try:
+            return TestRun(self.init, launch, limits, workdir).run()
+        finally:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+    def special_judge(self, test: Test, got: str, want: str, program: str) -> bool:
+        """A Python checker run in the sandbox like a test: stdin = JSON {input, output,
+        expected}; exit 0 accepts."""
+        payload = json.dumps({"input": test.get("stdin", ""), "output": got, "expected": want})
+        raw = self.execute(Launch({"role": "run", "program": program}, stdin=payload), self.job["limits"])
+        return os.WIFEXITED(raw.status) and os.WEXITSTATUS(raw.status) == 0 and not raw.ole
+
+    def compile_cpp(self) -> tuple[str | None, dict[str, Any]]:
+        """g++ in the sandbox; a compile error is CE. The binary's directory then becomes read-only
+        to tests, so no test can swap the program for the next one."""
+        build = self.workdir("build")
+        src, exe = os.path.join(build, "main.cpp"), os.path.join(build, "main")
+        with open(src, "w") as f:
+            f.write(self.job["program"])
+        gxx = shutil.which("g++") or "/usr/bin/g++"
+        argv = [gxx, "-O2", "-std=c++17", "-o", exe, src]
+        raw = TestRun(self.init, Launch({"role": "exec", "argv": argv}), COMPILE_LIMITS, build).run()
+        ok = raw.set_up and os.WIFEXITED(raw.status) and os.WEXITSTATUS(raw.status) == 0 and os.path.exists(exe)
+        info: dict[str, Any] = {"ok": ok, "wall_s": round(raw.wall, 3)}
+        if not ok:
+            info["detail"] = raw.stderr.decode("utf-8", "replace")[-2000:]
+            return None, info
+        if os.geteuid() == 0 and self.box.test_uid is not None:
+            os.chown(exe, 0, 0)
+            os.chown(build, 0, 0)
+        os.chmod(exe, 0o555)
+        os.chmod(build, 0o555)
+        if self.box.namespaces:  # a test in a user namespace owns what we own: read-only by mount
+            mount(build, build, None, MS_BIND)
+            mount(None, build, None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV)
+        return exe, info
+
+    def run(self) -> JobResult:
+        job = self.job
+        result: JobResult = {"tests": []}
+        exe = None
+        if job.get("language", "python") == "cpp":
+            exe, info = self.compile_cpp()
+            result["compile"] = info
+            if exe is None:
+                result["verdict"] = Verdict.CE.value
+                return result
+        for test in job["tests"]:
+            raw = self.execute(_launch(job, test, exe), job["limits"])
+            if not raw.set_up:
+                raise RuntimeError(f"the sandbox could not set up a test process: {raw.stderr[-500:]!r}")
+            result["tests"].append(judge(job, test, raw, self.special_judge))
+            if result["tests"][-1]["verdict"] != Verdict.AC.value and job.get("early_exit", True):
+                break
+        bad = [t["verdict"] for t in result["tests"] if t["verdict"] != Verdict.AC.value]
+        result["verdict"] = bad[0] if bad else Verdict.AC.value
+        return result
+
+
+def _launch(job: Job, test: Test, exe: str | None) -> Launch:
+    """What runs for `test`: never `job` or `test` whole, since they hold the expected outputs."""
+    stdin = test.get("stdin", "")
+    if exe is not None:
+        return Launch({"role": "exec", "argv": [exe]}, stdin=stdin)
+    if "code" in test:
+        return Launch({"role": "serve", "program": job["program"]}, driver={"code": test["code"]})
+    if "args" in test:
+        return Launch({"role": "call", "program": job["program"], "fn_name": job.get("fn_name"),
+                       "args": test["args"]}, stdin=stdin)
+    return Launch({"role": "run", "program": job["program"]}, stdin=stdin)
+
+
+class Runner:
+    """Jobs in, results out: prepares each job's private state, runs it, clears it afterwards."""
+
+    def __init__(self, box: Sandbox, zygote_argv: list[str]) -> None:
+        self.box = box
+        if box.isolation != "namespaces":
+            prctl(PR_SET_CHILD_SUBREAPER, 1)  # job inits of ours whose parent exits come to us
+        self.zygote = _Zygote(box, zygote_argv)
+        self.new_job_init().close()  # start the zygote now, not in the first test's time
+
+    def new_job_init(self) -> JobInit:
+        return self.zygote.new_job()
+
+    def run_job(self, job: Job) -> JobResult:
+        """Execute all tests of one job; stop at the first failure unless early_exit is false."""
+        job = cast(Job, {**job, "limits": {**DEFAULT_LIMITS, **job.get("limits", {})}})
+        root = self._job_root()
+        init = None
+        try:
+            init = self.zygote.new_job()
+            result = JobRun(self.box, init, job, root).run()
+        finally:
+            if init is not None:
+                init.close()
+            self._clear(root)
+        if not job["tests"]:
+            result["sandbox"] = self.box.describe()  # type: ignore[typeddict-unknown-key]
+        return result
+
+    def _job_root(self) -> str:
+        if self.box.namespaces:
+            # A fresh tmpfs per job, mounted before the job init copies our mount namespace, and
+            # shared with it, so the build directory's read-only bind reaches the tests.
+            _try_umount(self.box.work_root)
+            mount("tmpfs", self.box.work_root, "tmpfs", MS_NOSUID | MS_NODEV, f"size={self.box.work_mb}m,mode=0755")
+            mount(None, self.box.work_root, None, MS_SHARED)
+            return self.box.work_root
+        if self.box.isolation == "container":
+            return self.box.work_root
+        root = tempfile.mkdtemp(prefix="job")
+        os.chmod(root, 0o755)
+        return root
+
+    def _clear(self, root: str) -> None:
+        if self.box.isolation == "none":
+            shutil.rmtree(root, ignore_errors=True)
+        elif self.box.isolation == "container":
+            _empty_container_state(self.box)
+        _reap_orphans()
+
+
+def _try_umount(path: str) -> None:
+    try:
+        umount(path)
+    except OSError:
+        pass
+
+
+def _empty_container_state(box: Sandbox) -> None:
+    """A container keeps its /tmp, /dev/shm and IPC objects between jobs: empty them (the runner is
+    root with CAP_DAC_OVERRIDE and CAP_FOWNER there; System V objects go as their owner)."""
+    for root in ("/tmp", "/dev/shm", box.work_root):
+        for entry in _listdir(root):
+            path = os.path.join(root, entry)
+            if os.path.isdir(path) and not os.path.islink(path):
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                try:
+                    os.unlink(path)
+                except OSError:
+                    pass
+    if box.test_uid is not None and any(_sysv_ids(kind) for kind in ("shm", "sem", "msg")):
+        pid = os.fork()
+        if pid == 0:
+            try:
+                os.setresuid(box.test_uid, box.test_uid, box.test_uid)
+                _remove_sysv_objects()
+            finally:
+                os._exit(0)
+        os.waitpid(pid, 0)
+
+
+def _listdir(path: str) -> list[str]:
+    try:
+        return os.listdir(path)
+    except OSError:
+        return []
+
+
+def _sysv_ids(kind: str) -> list[int]:
+    try:
+        with open(f"/proc/sysvipc/{kind}") as f:
+            return [int(row.split()[1]) for row in f.read().splitlines()[1:] if row.strip()]
+    except (OSError, ValueError, IndexError):
+        return []
+
+
+def _remove_sysv_objects() -> None:
+    """System V shared memory, semaphores and queues outlive their processes (IPC_RMID = 0)."""
+    for ipc_id in _sysv_ids("shm"):
+        _LIBC.shmctl(ipc_id, 0, None)
+    for ipc_id in _sysv_ids("sem"):
+        _LIBC.semctl(ipc_id, 0, 0)
+    for ipc_id in _sysv_ids("msg"):
+        _LIBC.msgctl(ipc_id, 0, None)
+
+
+def _reap_orphans() -> None:
+    """As PID 1 (or a subreaper) we inherit ended job inits: collect them, never blocking."""
     while True:
         try:
             pid, _ = os.waitpid(-1, os.WNOHANG)
@@ -453,252 +1600,41 @@ def _reap() -> None:
             return
 
 
-def run_one(job: dict[str, Any], test: dict[str, Any], exe: str | None = None,
-            argv: list[str] | None = None, time_s: float | None = None) -> dict[str, Any]:
-    """Run one test in a fresh child; return its raw outcome (verdict is decided by `judge`)."""
-    limits = dict(job["limits"])
-    if time_s is not None:
-        limits["time_s"] = time_s
-    time_limit = float(limits["time_s"])
-    wall_limit = max(2 * time_limit, time_limit + 1.0)
-    cap = int(limits["output_bytes"])
-    workdir = tempfile.mkdtemp(prefix="t", dir=job["_root"])
-    if os.geteuid() == 0 and SANDBOX_UID:
-        os.chown(workdir, SANDBOX_UID, SANDBOX_UID)
-    stdin_fd = os.memfd_create("stdin")
-    os.write(stdin_fd, test.get("stdin", "").encode())
-    os.lseek(stdin_fd, 0, os.SEEK_SET)
-    out_r, out_w = os.pipe()
-    err_r, err_w = os.pipe()
-    res_r, res_w = os.pipe()
-    start = time.monotonic()
-    child: _ZygoteChild | _ForkedChild
-    if exe is None:  # never `job` or `test` whole: they hold the expected outputs
-        request = {"program": job["program"], "fn_name": job.get("fn_name"), "workdir": workdir, "limits": limits,
-                   "test": {k: test[k] for k in ("args", "code") if k in test}}
-        child = _ZYGOTE.spawn(request, (stdin_fd, out_w, err_w, res_w))
-    else:
-        pid = os.fork()
-        if pid == 0:
-            try:
-                _child_setup(workdir, limits, stdin_fd, out_w, err_w, keep=(res_w,))
-                os.execv(exe, argv or [exe])
-            except BaseException:
-                pass
-            os._exit(99)
-        child = _ForkedChild(pid)
-    pid = child.pid
-    for fd in (stdin_fd, out_w, err_w, res_w):
-        os.close(fd)
-    out, err, res = bytearray(), bytearray(), bytearray()
-    sel = selectors.DefaultSelector()
-    for fd, buf in ((out_r, out), (err_r, err), (res_r, res)):
-        os.set_blocking(fd, False)
-        sel.register(fd, selectors.EVENT_READ, buf)
-    sel.register(child.fd, selectors.EVENT_READ, None)
-    ole = wall_tle = False
-    status = rusage = None
-    while True:
-        if status is None:
-            ended = child.poll()
-            if ended is not None:
-                status, rusage = ended
-                sel.unregister(child.fd)
-        if status is not None and not sel.get_map():
-            break
-        remaining = wall_limit - (time.monotonic() - start)
-        if remaining <= 0:
-            wall_tle = True
-            break
-        # After exit, grandchildren may still hold the pipes open: don't wait for them long.
-        timeout = min(remaining, 0.05) if status is None else min(remaining, 0.02)
-        events = sel.select(timeout)
-        if status is not None and not events:
-            break
-        for key, _ in events:
-            if key.fd == child.fd:
-                continue
-            try:
-                chunk = os.read(key.fd, 1 << 16)
-            except BlockingIOError:
-                continue
-            if not chunk:
-                sel.unregister(key.fd)
-                continue
-            key.data.extend(chunk)
-            if key.fd == out_r and len(out) > cap:
-                ole = True
-            if key.fd == err_r and len(err) > _STDERR_KEEP:
-                del err[: len(err) - _STDERR_KEEP]
-        if ole:
-            break
-    wall = time.monotonic() - start
-    try:
-        os.killpg(pid, signal.SIGKILL)
-    except OSError:
-        pass
-    if status is None:
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except OSError:
-            pass
-        status, rusage = child.wait()
-    _cleanup_uid()
-    for key in list(sel.get_map().values()):
-        sel.unregister(key.fd)
-    sel.close()
-    child.close()
-    for fd in (out_r, err_r, res_r):
-        os.close(fd)
-    shutil.rmtree(workdir, ignore_errors=True)
-    cpu = rusage.ru_utime + rusage.ru_stime
-    return {
-        "status": status, "cpu": cpu, "wall": wall, "maxrss": rusage.ru_maxrss,
-        "ole": ole, "wall_tle": wall_tle, "time_limit": time_limit,
-        "stdout": bytes(out[:cap]), "stderr": bytes(err), "result": bytes(res),
-    }
-
-
-def judge(job: dict[str, Any], test: dict[str, Any], raw: dict[str, Any]) -> dict[str, Any]:
-    """Turn a raw outcome into a verdict; resource verdicts win over output checks."""
-    status = raw["status"]
-    stderr = raw["stderr"].decode("utf-8", "replace")
-    sig = os.WTERMSIG(status) if os.WIFSIGNALED(status) else 0
-    code = os.WEXITSTATUS(status) if os.WIFEXITED(status) else -1
-    out: dict[str, Any] = {"time_s": round(raw["cpu"], 4), "wall_s": round(raw["wall"], 4),
-                           "memory_kb": raw["maxrss"]}
-    mem_kb = int(job["limits"]["memory_mb"]) * 1024
-    if raw["ole"]:
-        verdict = "OLE"
-    elif raw["wall_tle"] or sig == signal.SIGXCPU or raw["cpu"] > raw["time_limit"] \
-            or sig == signal.SIGKILL and raw["cpu"] >= 0.9 * raw["time_limit"]:
-        verdict = "TLE"
-    elif "MemoryError" in stderr or "std::bad_alloc" in stderr or (sig and raw["maxrss"] >= 0.9 * mem_kb):
-        verdict = "MLE"
-    elif sig or code != 0:
-        verdict = "RE"
-        out["detail"] = (f"signal {sig}" if sig else f"exit code {code}") + (": " + stderr[-500:] if stderr else "")
-    elif "args" in test:
-        try:
-            got = json.loads(raw["result"].decode() or "null") if raw["result"] else None
-        except ValueError:
-            got = None
-        verdict = "AC" if raw["result"] and values_equal(got, test["expected"]) else "WA"
-    elif "code" in test:
-        # Exit status 0 is not enough: a program that exits early (sys.exit, os._exit, or a function
-        # that does when the asserts call it) would pass without its asserts having run.
-        verdict = "AC" if raw["result"] == _TESTS_RAN else "WA"
-        if verdict == "WA":
-            out["detail"] = "the process exited before the tests ran to the end"
-    else:
-        verdict = "AC" if check_output(job, test, raw["stdout"]) else "WA"
-    out["verdict"] = verdict
-    return out
-
-
-def check_output(job: dict[str, Any], test: dict[str, Any], stdout: bytes) -> bool:
-    got = stdout.decode("utf-8", "replace")
-    want = str(test.get("expected", ""))
-    checker = job.get("checker") or "tokens"
-    if checker == "exact":
-        return got == want
-    if isinstance(checker, dict) and "program" in checker:
-        return _special_judge(job, test, got, want, checker["program"])
-    return tokens_equal(got, want)
-
-
-def _special_judge(job: dict[str, Any], test: dict[str, Any], got: str, want: str, program: str) -> bool:
-    """A Python checker run in the sandbox like a test: stdin = JSON {input, output, expected};
-    exit 0 accepts."""
-    payload = json.dumps({"input": test.get("stdin", ""), "output": got, "expected": want})
-    sub = {"language": "python", "program": program, "limits": job["limits"], "_root": job["_root"]}
-    raw = run_one(sub, {"stdin": payload})
-    return os.WIFEXITED(raw["status"]) and os.WEXITSTATUS(raw["status"]) == 0 and not raw["ole"]
-
-
-def _compile_cpp(job: dict[str, Any]) -> tuple[str | None, dict[str, Any]]:
-    """g++ in the sandbox; a compile error is CE."""
-    build = tempfile.mkdtemp(prefix="build", dir=job["_root"])
-    if os.geteuid() == 0 and SANDBOX_UID:
-        os.chown(build, SANDBOX_UID, SANDBOX_UID)
-    src, exe = os.path.join(build, "main.cpp"), os.path.join(build, "main")
-    with open(src, "w") as f:
-        f.write(job["program"])
-    gxx = shutil.which("g++") or "/usr/bin/g++"
-    limits = {"time_s": _COMPILE_TIME_S, "memory_mb": 2048, "output_bytes": 1 << 16, "nproc": 64}
-    cjob = {**job, "limits": limits}
-    raw = run_one(cjob, {}, exe=gxx, argv=[gxx, "-O2", "-std=c++17", "-o", exe, src])
-    ok = os.WIFEXITED(raw["status"]) and os.WEXITSTATUS(raw["status"]) == 0 and os.path.exists(exe)
-    info = {"ok": ok, "wall_s": round(raw["wall"], 3)}
-    if not ok:
-        info["detail"] = raw["stderr"].decode("utf-8", "replace")[-2000:]
-    return (exe if ok else None), info
-
-
-def run_job(job: dict[str, Any]) -> dict[str, Any]:
-    """Execute all tests of one job; stop at the first failure unless early_exit is false."""
-    root = tempfile.mkdtemp(prefix="job")
-    os.chmod(root, 0o755)
-    job = {**job, "_root": root}
-    job.setdefault("limits", {})
-    job["limits"] = {"time_s": 2.0, "memory_mb": 512, "output_bytes": 1 << 24, **job["limits"]}
-    result: dict[str, Any] = {"tests": []}
-    try:
-        exe = None
-        if job.get("language", "python") == "cpp":
-            exe, info = _compile_cpp(job)
-            result["compile"] = info
-            if exe is None:
-                result["verdict"] = "CE"
-                return result
-        for test in job["tests"]:
-            raw = run_one(job, test, exe=exe)
-            if os.WIFEXITED(raw["status"]) and os.WEXITSTATUS(raw["status"]) == 99 and exe is None \
-                    and not raw["stdout"] and not raw["stderr"]:
-                raise RuntimeError("sandbox child setup failed")
-            result["tests"].append(judge(job, test, raw))
-            if result["tests"][-1]["verdict"] != "AC" and job.get("early_exit", True):
-                break
-        bad = [t["verdict"] for t in result["tests"] if t["verdict"] != "AC"]
-        result["verdict"] = bad[0] if bad else "AC"
-        return result
-    finally:
-        shutil.rmtree(root, ignore_errors=True)
-
-
 # ---------------------------------------------------------------- serving
 
-def serve_stream(rfile: BinaryIO, wfile: BinaryIO, healthy: Any = None) -> None:
+
+def serve_stream(runner: Runner, rfile: BinaryIO, wfile: BinaryIO,
+                 healthy: Callable[[], bool] | None = None) -> None:
     """Serve jobs until end of stream; exit the process after a job if `healthy()` turns false."""
-    _ZYGOTE.ensure_started()  # now, not in the first test's time (and after stdio is redirected)
     while True:
         job = read_frame(rfile)
         if job is None:
             return
         try:
-            result = run_job(job)
-        except Exception as exc:  # a runner bug: report it, the host maps it to infra_error
+            result = runner.run_job(job)
+        except Exception as exc:  # the runner failed, not the program: the host says infra_error
+            runner.zygote.stop()  # and the next job gets a fresh zygote
             result = {"error": f"{type(exc).__name__}: {exc}"}
         write_frame(wfile, result)
         if healthy is not None and not healthy():
             sys.exit(3)
 
 
-def serve_socket(path: str, mode: int = 0o600) -> None:
+def serve_socket(runner: Runner, path: str, mode: int, group: int | None) -> None:
     """Serve one connection at a time on a Unix socket (containers run with no network).
 
-    In a container the tests share the runner's uid and could unlink or replace the socket; the
-    runner then exits after the job, so the container is restarted instead of silently orphaned."""
-    # Bind and listen under a temporary name, then rename: the path appears only once it accepts
-    # connections (a host polling for it never sees a refusing socket).
+    Tests run as another uid and cannot reach the socket's directory; should the socket vanish
+    anyway, the runner exits after the job, so the container is restarted rather than orphaned."""
     staging = f"{path}.{os.getpid()}.tmp"
     if os.path.exists(staging):
         os.unlink(staging)
     srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     srv.bind(staging)
+    if group is not None:
+        os.chown(staging, -1, group)
     os.chmod(staging, mode)
     srv.listen(1)
-    os.replace(staging, path)
+    os.replace(staging, path)  # the path appears only once it accepts connections
     inode = os.stat(path).st_ino
 
     def healthy() -> bool:
@@ -711,11 +1647,215 @@ def serve_socket(path: str, mode: int = 0o600) -> None:
         conn, _ = srv.accept()
         with conn, conn.makefile("rb") as r, conn.makefile("wb") as w:
             try:
-                serve_stream(r, w, healthy)  # type: ignore[arg-type]
+                serve_stream(runner, cast(BinaryIO, r), cast(BinaryIO, w), healthy)
             except (EOFError, OSError, ValueError):
                 pass
         if not healthy():
             sys.exit(3)
+
+
+def _serve_stdio(runner: Runner) -> None:
+    """Protocol on fds duplicated away from 0/1, so nothing a library prints corrupts it."""
+    rfd, wfd = os.dup(0), os.dup(1)
+    devnull = os.open(os.devnull, os.O_RDWR)
+    os.dup2(devnull, 0)
+    os.dup2(devnull, 1)
+    with os.fdopen(rfd, "rb") as r, os.fdopen(wfd, "wb") as w:
+        serve_stream(runner, r, w)
+
+
+# ---------------------------------------------------------------- the local sandbox: namespaces and a private root
+
+_ETC_FILES = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "alternatives", "localtime", "timezone",
+              "java-17-openjdk", "java-21-openjdk")
+_TOP_LEVEL = ("bin", "sbin", "lib", "lib32", "lib64", "libx32")
+
+
+def enter_sandbox(cgroups: list[str], user: tuple[int, int] | None) -> None:
+    """Join `cgroups`, become `user` if given (a root service running its sandboxes as an ordinary
+    account), then enter new namespaces: PID, mount, network, IPC and UTS; as an ordinary user,
+    inside a new user namespace that maps our uid to 0 (`unshare --map-root-user`)."""
+    for path in cgroups:  # before the namespaces: a cgroup is joined by its host path
+        with open(os.path.join(path, "cgroup.procs"), "w") as f:
+            f.write(str(os.getpid()))
+    if user is not None:
+        os.setgroups([])
+        os.setresgid(user[1], user[1], user[1])
+        os.setresuid(user[0], user[0], user[0])
+        prctl(PR_SET_DUMPABLE, 1)  # a uid change clears it, and /proc/self/uid_map would stay root's
+    uid, gid = os.geteuid(), os.getegid()
+    flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS
+    if uid != 0:
+        flags |= CLONE_NEWUSER
+    unshare(flags)
+    if uid != 0:
+        for name, content in (("setgroups", "deny"), ("uid_map", f"0 {uid} 1"), ("gid_map", f"0 {gid} 1")):
+            with open(f"/proc/self/{name}", "w") as f:
+                f.write(content)
+
+
+def build_root(binds: list[str], runner_path: str) -> None:
+    """The private root, bubblewrap's way: a tmpfs becomes / with the old root under it, the new
+    root is built from read-only binds of the old, then the old is detached.
+
+    It holds /usr (and the usrmerge links), the few /etc files compilers and the dynamic linker
+    read, the interpreter's prefix, `binds` and this file; a /dev with null, zero, full, random and
+    urandom; a /proc of our PID namespace; mount points for /tmp, /dev/shm and /work. No home, no
+    checkout, no /srv, /data, /var, /run, /sys and no host socket. Must run as PID 1 of the new
+    PID namespace: /proc is mounted while the host's is still visible (a user namespace may
+    mount a procfs only then)."""
+    mount(None, "/", None, MS_REC | MS_PRIVATE)  # nothing we mount propagates back to the host
+    mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=1m")
+    os.chdir("/tmp")
+    os.mkdir("newroot")
+    os.mkdir("oldroot")
+    _syscall("pivot_root", b".", b"oldroot")
+    os.chdir("/")
+    new, old = "/newroot", "/oldroot"
+    mount("tmpfs", new, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=4m")
+    for name in _TOP_LEVEL:
+        host = f"{old}/{name}"
+        if os.path.islink(host):
+            os.symlink(os.readlink(host), f"{new}/{name}")
+        elif os.path.isdir(host):
+            _bind(host, f"{new}/{name}")
+    _bind(f"{old}/usr", f"{new}/usr")
+    os.mkdir(f"{new}/etc")
+    for name in _ETC_FILES:
+        if os.path.lexists(f"{old}/etc/{name}"):
+            _bind(f"{old}/etc/{name}", f"{new}/etc/{name}")
+    for name, content in (("passwd", "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534::/nonexistent:/bin/sh\n"),
+                          ("group", "root:x:0:\nnogroup:x:65534:\n"),
+                          ("hosts", "127.0.0.1 localhost\n::1 localhost\n")):
+        with open(f"{new}/etc/{name}", "w") as f:
+            f.write(content)
+    for path in binds:
+        if os.path.exists(old + path) and not os.path.exists(new + path):
+            _bind(old + path, new + path)
+    _bind(old + runner_path, new + SANDBOX_PATH)
+    os.mkdir(f"{new}/dev")
+    mount("tmpfs", f"{new}/dev", "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=0755,size=64k")
+    for name in ("null", "zero", "full", "random", "urandom"):
+        _bind(f"{old}/dev/{name}", f"{new}/dev/{name}", read_only=False)
+    for name, target in (("fd", "/proc/self/fd"), ("stdin", "/proc/self/fd/0"), ("stdout", "/proc/self/fd/1"),
+                         ("stderr", "/proc/self/fd/2")):
+        os.symlink(target, f"{new}/dev/{name}")
+    for mount_point in ("/dev/shm", "/proc", "/tmp", "/work"):
+        os.makedirs(new + mount_point, exist_ok=True)
+    os.chmod(f"{new}/tmp", 0o1777)
+    mount("proc", f"{new}/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+    _remount_read_only(f"{new}/dev", MS_NOSUID | MS_NOEXEC)
+    umount(old)
+    os.chdir(new)
+    _syscall("pivot_root", b".", b".")
+    umount(".")
+    os.chdir("/")
+    _remount_read_only("/", MS_NOSUID | MS_NODEV)
+
+
+def _bind(source: str, target: str, read_only: bool = True) -> None:
+    """Bind `source` at `target` (created, with its parents), read-only unless told otherwise."""
+    if os.path.islink(source):
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        os.symlink(os.readlink(source), target)
+        return
+    if os.path.isdir(source):
+        os.makedirs(target, exist_ok=True)
+    else:
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        open(target, "a").close()
+    mount(source, target, None, MS_BIND | MS_REC)
+    if read_only:
+        _remount_read_only(target, MS_NOSUID | MS_NODEV)
+
+
+def _remount_read_only(target: str, extra: int) -> None:
+    """Remount read-only, keeping the flags the kernel locked on a mount from a more privileged
+    namespace (a user namespace may add flags to such a mount, never drop them)."""
+    st = os.statvfs(target)
+    keep = 0
+    for st_flag, ms_flag in ((os.ST_NOSUID, MS_NOSUID), (os.ST_NODEV, MS_NODEV), (os.ST_NOEXEC, MS_NOEXEC),
+                             (os.ST_NOATIME, MS_NOATIME), (os.ST_NODIRATIME, MS_NODIRATIME),
+                             (os.ST_RELATIME, MS_RELATIME)):
+        if st.f_flag & st_flag:
+            keep |= ms_flag
+    mount(None, target, None, MS_REMOUNT | MS_BIND | MS_RDONLY | keep | extra)
+
+
+def sandbox_main(args: argparse.Namespace) -> int:
+    """`runner.py sandbox`: enter namespaces, fork their PID 1, which builds the root and serves
+    on stdin/stdout. Failures are one line on stderr and exit status SANDBOX_UNAVAILABLE."""
+    os.umask(0o022)
+    binds = [os.path.realpath(sys.base_prefix), *(os.path.realpath(p) for p in args.bind)]
+    runner_path = os.path.realpath(__file__)
+    try:
+        user = None
+        if args.user:
+            uid, gid = (int(x) for x in args.user.split(":"))
+            user = (uid, gid)
+        enter_sandbox(args.cgroup, user)
+    except (OSError, KernelRefused) as exc:
+        sys.stderr.write(f"{UNAVAILABLE_PREFIX}cannot enter namespaces: {exc}\n")
+        return SANDBOX_UNAVAILABLE
+    alive_r, alive_w = os.pipe()  # EOF for the child once we are gone (its getppid() is 0: we are outside)
+    pid = os.fork()
+    if pid:
+        os.close(alive_r)
+        # We stay outside the PID namespace; if we are killed, its init (our child) dies with us.
+        signal.signal(signal.SIGTERM, lambda *_: os.kill(pid, signal.SIGKILL))
+        _, status = os.waitpid(pid, 0)
+        return os.WEXITSTATUS(status) if os.WIFEXITED(status) else 1
+    try:
+        prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        os.close(alive_w)
+        if _readable(alive_r):  # we were killed before the death signal was armed
+            os._exit(1)
+        os.close(alive_r)
+        build_root(binds, runner_path)
+        socket.sethostname("sandbox")
+        box = _box(args)
+        runner = Runner(box, _box_argv(args))
+    except (OSError, KernelRefused, RuntimeError) as exc:
+        sys.stderr.write(f"{UNAVAILABLE_PREFIX}cannot build the sandbox: {exc}\n")
+        os._exit(SANDBOX_UNAVAILABLE)
+    _serve_stdio(runner)
+    os._exit(0)
+
+
+def _box(args: argparse.Namespace) -> Sandbox:
+    try:
+        program = seccomp_filter()
+    except KernelRefused:
+        program = b""  # no policy for this architecture: /ready says "seccomp": false
+    return Sandbox(isolation=args.isolation, test_uid=args.test_uid, work_root=args.work_root, tmp_mb=args.tmp_mb,
+                   shm_mb=args.shm_mb, work_mb=args.work_mb, seccomp=program)
+
+
+_CLAIMS: list[int] = []  # the fds holding our uid claim, open for our whole life
+
+
+def claim_uid(directory: str, first: int) -> int:
+    """The first uid from `first` that no other runner sharing `directory` holds. A claim is an
+    flock, so it ends with its runner (a crashed replica's uid is free again at once)."""
+    for uid in range(first, first + 10_000):
+        fd = os.open(os.path.join(directory, f".uid-{uid}.lock"), os.O_CREAT | os.O_RDWR | os.O_CLOEXEC, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            continue
+        _CLAIMS.append(fd)
+        return uid
+    raise RuntimeError(f"no free test uid in {directory}")
+
+
+def _box_argv(args: argparse.Namespace) -> list[str]:
+    """The zygote's command line: the same Sandbox as ours."""
+    argv = ["--isolation", args.isolation, "--work-root", args.work_root, "--tmp-mb", str(args.tmp_mb),
+            "--shm-mb", str(args.shm_mb), "--work-mb", str(args.work_mb)]
+    if args.test_uid is not None:
+        argv += ["--test-uid", str(args.test_uid)]
+    return argv
 
 
 _PRELOAD = ("collections", "itertools", "functools", "heapq", "bisect", "math", "re", "string",
@@ -725,7 +1865,6 @@ _PRELOAD = ("collections", "itertools", "functools", "heapq", "bisect", "math", 
 
 def _preload() -> None:
     """Import what solutions commonly use once, before forking: cheaper tests, fewer file reads."""
-    import importlib
     for name in _PRELOAD:
         try:
             importlib.import_module(name)
@@ -733,36 +1872,55 @@ def _preload() -> None:
             pass
 
 
+def _parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--test-uid", type=int, default=None, help="run tests as this uid (the runner is root)")
+    common.add_argument("--work-root", default="/work", help="where per-test work dirs are made")
+    common.add_argument("--tmp-mb", type=int, default=512, help="per-job /tmp (namespaces)")
+    common.add_argument("--shm-mb", type=int, default=64, help="per-job /dev/shm (namespaces)")
+    common.add_argument("--work-mb", type=int, default=512, help="per-job work dirs (namespaces)")
+    parser = argparse.ArgumentParser(prog="runner.py", description=(__doc__ or "").split("\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    sandbox = sub.add_parser("sandbox", parents=[common], help="the local backend: build namespaces, serve on stdio")
+    sandbox.add_argument("--bind", action="append", default=[], help="one more host path, read-only")
+    sandbox.add_argument("--cgroup", action="append", default=[], help="a cgroup directory to join first")
+    sandbox.add_argument("--user", metavar="UID:GID", help="become this ordinary account first (needs root)")
+    sandbox.set_defaults(isolation="namespaces")
+    serve = sub.add_parser("serve", parents=[common], help="serve in place: a container, or the runner's own tests")
+    serve.add_argument("--isolation", choices=["container", "none"], default="none")
+    transport = serve.add_mutually_exclusive_group(required=True)
+    transport.add_argument("--stdio", action="store_true")
+    transport.add_argument("--socket", metavar="PATH")
+    serve.add_argument("--socket-mode", type=lambda s: int(s, 8), default=0o600)
+    serve.add_argument("--socket-group", type=int, default=None)
+    serve.add_argument("--claim-uid-in", metavar="DIR", help="replicas sharing DIR take distinct uids from "
+                       "--test-uid upwards (RLIMIT_NPROC counts per uid: one replica's fork bomb must not "
+                       "starve another's tests)")
+    zygote = sub.add_parser("zygote", parents=[common], help="internal: the runner's zygote")
+    zygote.add_argument("--fd", type=int, required=True)
+    zygote.add_argument("--isolation", default="none")
+    return parser
+
+
 def main(argv: list[str]) -> int:
-    global SANDBOX_UID
+    args = _parser().parse_args(argv[1:])
     _preload()
-    args = argv[1:]
-    if "--uid" in args:
-        SANDBOX_UID = int(args[args.index("--uid") + 1])
-    if "--zygote" in args:
-        # Tests may run as our uid: non-dumpable, so they cannot ptrace us to tamper with later tests.
-        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_DUMPABLE, 0, 0, 0, 0)
-        zygote_main(socket.socket(fileno=int(args[args.index("--zygote") + 1])))
+    if args.command == "zygote":
+        zygote_main(_box(args), socket.socket(fileno=args.fd))
         return 0
-    try:
-        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
-    except (OSError, AttributeError):
-        pass
+    if args.command == "sandbox":
+        return sandbox_main(args)
     signal.signal(signal.SIGPIPE, signal.SIG_DFL)
-    if _contained():
-        # Tests run as our uid: non-dumpable, we cannot be ptraced or have /proc/1/mem read.
-        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_DUMPABLE, 0, 0, 0, 0)
-    if "--socket" in args:
-        mode = int(args[args.index("--socket-mode") + 1], 8) if "--socket-mode" in args else 0o600
-        serve_socket(args[args.index("--socket") + 1], mode)
-        return 0
-    # Protocol on fds duplicated away from 0/1 so nothing a library prints corrupts it.
-    rfd, wfd = os.dup(0), os.dup(1)
-    devnull = os.open(os.devnull, os.O_RDWR)
-    os.dup2(devnull, 0)
-    os.dup2(devnull, 1)
-    with os.fdopen(rfd, "rb") as r, os.fdopen(wfd, "wb") as w:
-        serve_stream(r, w)
+    if args.claim_uid_in:
+        args.test_uid = claim_uid(args.claim_uid_in, args.test_uid)
+    box = _box(args)
+    if box.isolation == "container":
+        os.makedirs(box.work_root, exist_ok=True)
+    runner = Runner(box, _box_argv(args))
+    if args.socket:
+        serve_socket(runner, args.socket, args.socket_mode, args.socket_group)
+    else:
+        _serve_stdio(runner)
     return 0
 
 

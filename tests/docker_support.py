@@ -1,19 +1,29 @@
-"""Docker availability for tests marked `docker`: skipped on a laptop without Docker, a failure in CI."""
+"""Sandbox backends for tests: the local runners (as root, and as an ordinary account) and the
+Docker pool. Docker tests are skipped on a laptop without Docker and fail in CI (`CI=true`)."""
 
 from __future__ import annotations
 
+import hashlib
 import os
+import pwd
 import shutil
+import socket
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from sandbox.backends.docker import LABEL
+from sandbox.backends.docker import LABEL, OWNER
 from sandbox.backends.local import local_pool
 from sandbox.backends.pool import RunnerPool
 
 BASE_IMAGE = os.environ.get("BASE_IMAGE", "cascade-base:bookworm")
+SANDBOX_USER = "cascade-sbx-test"  # the ordinary account the unprivileged local path runs as
+BACKENDS = ["local", "local-user", pytest.param("docker", marks=pytest.mark.docker)]
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").lower() == "true"
 
 
 def require_docker() -> None:
@@ -23,7 +33,7 @@ def require_docker() -> None:
     if ok:
         return
     message = "Docker daemon not reachable (run .ci/setup-docker.sh)"
-    if os.environ.get("CI", "").lower() == "true":
+    if in_ci():
         pytest.fail(message)
     pytest.skip(message)
 
@@ -38,7 +48,12 @@ def compose_command() -> list[str]:
     raise AssertionError  # unreachable
 
 
-SANDBOX_IMAGE = "cascade-sandbox:test"
+_ROOT = Path(__file__).resolve().parent.parent
+# Tagged by what goes into it, so checkouts of different versions on one Docker daemon (worktrees,
+# parallel CI jobs) never run each other's runner.
+SANDBOX_TAG = "test-" + hashlib.sha256(b"".join((_ROOT / "sandbox" / name).read_bytes()
+                                                 for name in ("Dockerfile", "runner.py"))).hexdigest()[:12]
+SANDBOX_IMAGE = f"cascade-sandbox:{SANDBOX_TAG}"
 _built: list[str] = []
 
 
@@ -46,27 +61,49 @@ def sandbox_image() -> str:
     """Build the sandbox image (sandbox/Dockerfile on BASE_IMAGE) once per test session."""
     require_docker()
     if not _built:
-        root = Path(__file__).resolve().parent.parent
         build = subprocess.run(["docker", "build", "--network", "host", "-q", "-t", SANDBOX_IMAGE,
-                                "--build-arg", f"BASE_IMAGE={BASE_IMAGE}", str(root / "sandbox")],
+                                "--build-arg", f"BASE_IMAGE={BASE_IMAGE}", str(_ROOT / "sandbox")],
                                capture_output=True, text=True, timeout=900)
         assert build.returncode == 0, build.stdout + build.stderr
         _built.append(SANDBOX_IMAGE)
     return SANDBOX_IMAGE
 
 
+def sandbox_user() -> str:
+    """An ordinary account for the unprivileged local path (created once: CI runs as root)."""
+    if os.geteuid() != 0:
+        pytest.skip("the unprivileged path is the `local` backend itself here (not root)")
+    try:
+        pwd.getpwnam(SANDBOX_USER)
+    except KeyError:
+        subprocess.run(["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", SANDBOX_USER],
+                       check=True, capture_output=True)
+    return SANDBOX_USER
+
+
 def make_pool(backend: str, size: int, base_uid: int) -> RunnerPool:
-    """A real pool of `size` runners on `backend` ("local" or "docker"), not started."""
+    """A real pool of `size` runners on `backend` ("local", "local-user" or "docker"), not started."""
     if backend == "local":
         return local_pool(size, base_uid)
+    if backend == "local-user":
+        return local_pool(size, base_uid, run_as=sandbox_user())
     from sandbox.backends.docker import ContainerSpec, DockerPool
 
     return DockerPool(size, ContainerSpec(image=sandbox_image()), base_uid)
 
 
-def sandbox_containers() -> list[str]:
-    """Ids of sandbox containers (running or not) that exist now: after a pool closes, none."""
+def uid_of_tests(backend: str, base_uid: int) -> int:
+    """The host uid the pool's tests run as (for leak checks)."""
+    if backend == "local-user":
+        return pwd.getpwnam(SANDBOX_USER).pw_uid
+    return base_uid
+
+
+def sandbox_containers(mine: bool = False) -> list[str]:
+    """Ids of sandbox containers (running or not) that exist now: after a pool closes, none.
+    `mine`: only those this process started (other checkouts' tests may share the daemon)."""
     if shutil.which("docker") is None:
         return []
-    out = subprocess.run(["docker", "ps", "-aq", "--filter", f"label={LABEL}"], capture_output=True, text=True)
+    label = f"{OWNER}={socket.gethostname()}:{os.getpid()}" if mine else LABEL
+    out = subprocess.run(["docker", "ps", "-aq", "--filter", f"label={label}"], capture_output=True, text=True)
     return out.stdout.split()

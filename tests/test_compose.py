@@ -11,7 +11,8 @@ import httpx
 import pytest
 
 from tests.conftest import ROOT, free_port, wait_until_ready
-from tests.docker_support import BASE_IMAGE, compose_command, require_docker
+from tests import hostile_programs as hp
+from tests.docker_support import BASE_IMAGE, SANDBOX_TAG, compose_command, require_docker
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
 
@@ -20,7 +21,7 @@ def test_compose_up_verifiers_serves_and_tears_down():
     require_docker()
     port = free_port()
     env = {**os.environ, "BASE_IMAGE": BASE_IMAGE, "VERIFIERS_PORT": str(port),
-           "COMPOSE_PROJECT_NAME": f"cvtest{port}"}
+           "COMPOSE_PROJECT_NAME": f"cvtest{port}", "IMAGE_TAG": SANDBOX_TAG}
     compose = compose_command()
     up = subprocess.run([*compose, "up", "-d", "--build", "verifiers"], cwd=ROOT, env=env,
                         capture_output=True, text=True, timeout=900)
@@ -32,17 +33,31 @@ def test_compose_up_verifiers_serves_and_tears_down():
                        timeout=30)
         assert r.status_code == 200 and r.json()["results"][0]["status"] == "correct"
         label = {"tests": {"inputs": ["3 4\n", "10 -2\n"], "outputs": ["7", "8"]}}
-        programs = {  # program -> expected status, hostile ones included: the replicas contain them
-            "a, b = map(int, input().split())\nprint(a + b)": "correct",
-            "print(7)": "incorrect",
-            "import socket\nsocket.create_connection(('1.1.1.1', 53), timeout=2)\nprint(7)": "incorrect",
-            "import os, signal\nos.kill(-1, signal.SIGKILL)": "incorrect",
-            "import os\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n        pass": "timeout",
-        }
-        items = [{"domain": "code", "label": label, "response": f"```python\n{p}\n```"} for p in programs]
-        r = httpx.post(f"{url}/score", json={"items": items}, timeout=120)
+        correct = "a, b = map(int, input().split())\nprint(a + b)"
+        items = [{"domain": "code", "label": label, "response": f"```python\n{correct}\n```"},
+                 {"domain": "code", "label": label, "response": "```python\nprint(7)\n```"}]
+        expected = ["correct", "incorrect"]
+        # The whole hostile suite, in the replicas: each gets its verdict, the correct samples
+        # scored in the same batch keep theirs.
+        status = {"AC": "correct", "TLE": "timeout"}
+        for _, program, output, verdicts, extra in hp.cases():
+            verdict = verdicts if isinstance(verdicts, str) else verdicts[0]
+            limits = extra.get("limits", {})
+            case = {"tests": {"inputs": [""], "outputs": [output]}, "time_limit_s": limits.get("time_s", 1.0),
+                    "memory_mb": limits.get("memory_mb", 256)}
+            items.append({"domain": "code", "label": case, "response": f"```python\n{program}\n```"})
+            expected.append(status.get(verdict, "incorrect"))
+        # A fake runner planted in the shared socket volume would answer other samples' jobs.
+        plant = ("import os, socket\ns = socket.socket(socket.AF_UNIX)\ntry:\n"
+                 "    s.bind('/run/sandbox/zz-fake.sock')\n    print('planted')\nexcept OSError:\n    print('denied')\n")
+        items.append({"domain": "code", "label": {"tests": {"inputs": [""], "outputs": ["denied"]}},
+                      "response": f"```python\n{plant}\n```"})
+        expected.append("correct")
+        items.append(items[0])
+        expected.append("correct")
+        r = httpx.post(f"{url}/score", json={"items": items}, timeout=300)
         assert r.status_code == 200, r.text
-        assert [x["status"] for x in r.json()["results"]] == list(programs.values())
+        assert [x["status"] for x in r.json()["results"]] == expected, r.json()
         ready = httpx.get(f"{url}/ready", timeout=5).json()["domains"]["code"]
         assert ready["backend"] == "compose" and ready["runners_alive"] == ready["runners"]
         assert ready["runners_replaced"] == 0  # no hostile program took a runner down

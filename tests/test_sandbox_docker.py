@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from sandbox.backends.docker import DockerHost
+from sandbox.backends.docker import RUNNER_CAPABILITIES, DockerHost, DockerPool
 from tests.conftest import ROOT
 from tests.docker_support import make_pool, sandbox_containers, sandbox_image
 
@@ -45,22 +45,35 @@ def test_killed_container_mid_batch_is_retried_and_replaced() -> None:
 
 
 def test_containers_are_hardened() -> None:
-    async def go() -> dict[str, Any]:
+    """The runner is root with RUNNER_CAPABILITIES only; tests run as the host's uid, without
+    any; the socket directory is size-capped and reachable by us and the container's root only."""
+    async def go() -> tuple[dict[str, Any], dict[str, Any], str, os.stat_result, str]:
         pool = make_pool("docker", 1, _UID)
         await pool.start()
         try:
             host = pool.hosts[0]
-            assert isinstance(host, DockerHost)
+            assert isinstance(host, DockerHost) and isinstance(pool, DockerPool)
             await asyncio.to_thread(host.container.reload)
-            return dict(host.container.attrs)
+            top = await asyncio.to_thread(host.container.top)
+            mounts = subprocess.run(["findmnt", "-n", "-o", "FSTYPE,OPTIONS", pool.socket_root], capture_output=True,
+                                    text=True).stdout
+            return dict(host.container.attrs), top, mounts, os.stat(host.socket_dir), host.socket_dir
         finally:
             await pool.close()
 
-    attrs = asyncio.run(go())
+    attrs, top, mounts, socket_dir, path = asyncio.run(go())
     hc = attrs["HostConfig"]
     assert hc["NetworkMode"] == "none" and hc["ReadonlyRootfs"] and hc["CapDrop"] == ["ALL"]
+    assert sorted(hc["CapAdd"]) == sorted(RUNNER_CAPABILITIES)
     assert "no-new-privileges" in hc["SecurityOpt"] and hc["PidsLimit"] > 0 and hc["Memory"] > 0
-    assert hc["NanoCpus"] > 0 and "/tmp" in hc["Tmpfs"] and attrs["Config"]["User"] == f"{_UID}:{_UID}"
+    assert hc["NanoCpus"] > 0 and {"/tmp", "/work"} <= set(hc["Tmpfs"]) and attrs["Config"]["User"] == "0:0"
+    assert f"--test-uid {_UID}" in " ".join(attrs["Config"]["Cmd"])
+    uid = top["Titles"].index("UID")
+    assert [p[uid] for p in top["Processes"]] == ["root", "root"]  # the runner and its zygote; no test
+    assert socket_dir.st_mode & 0o007 == 0, oct(socket_dir.st_mode)  # not world-reachable
+    if os.geteuid() == 0:
+        assert mounts.startswith("tmpfs") and "size=64k" in mounts, mounts
+    assert not os.path.exists(path)
     assert sandbox_containers() == []
 
 
@@ -121,9 +134,9 @@ def test_image_without_runner_fails_start_and_leaves_nothing() -> None:
     assert sandbox_containers() == []
 
 
-def test_program_unlinking_the_runner_socket_gets_its_runner_replaced() -> None:
-    """Tests share the runner's uid, so they can unlink its socket: the runner answers that job,
-    then exits, and the pool starts a fresh container for the next one."""
+def test_program_cannot_reach_the_runner_socket() -> None:
+    """Tests run as another uid than the runner: its socket (and the directory holding it) is out
+    of their reach, so no test can unlink it, or plant a fake runner beside it."""
     unlink = "import os\nos.unlink('/run/sandbox/runner.sock')\nprint(1)"
 
     async def go() -> tuple[str, str, int]:
@@ -138,5 +151,5 @@ def test_program_unlinking_the_runner_socket_gets_its_runner_replaced() -> None:
         finally:
             await pool.close()
 
-    assert asyncio.run(go()) == ("AC", "AC", 1)
+    assert asyncio.run(go()) == ("RE", "AC", 0)  # RE: PermissionError
     assert sandbox_containers() == []

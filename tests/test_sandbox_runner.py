@@ -1,14 +1,17 @@
-"""The runner's checkers and both transports (harmless programs only: these run without the
-namespace, so never put a hostile program here)."""
+"""The runner's checkers, its value codec and both transports (harmless programs only: these run
+the runner with `--isolation none`, outside any namespace, so never put a hostile program here)."""
 
 from __future__ import annotations
 
+import json
 import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from sandbox import runner
 from sandbox.backends.local import RUNNER
@@ -39,7 +42,7 @@ def _frame(job: dict[str, Any]) -> bytes:
 
 
 def test_stdio_transport_runs_jobs_in_sequence_with_early_exit() -> None:
-    proc = subprocess.run([sys.executable, "-I", str(RUNNER), "--stdio"],
+    proc = subprocess.run([sys.executable, "-I", str(RUNNER), "serve", "--stdio"],
                           input=_frame(JOB) + _frame({**JOB, "early_exit": False}),
                           capture_output=True, timeout=30)
     import io
@@ -53,7 +56,7 @@ def test_stdio_transport_runs_jobs_in_sequence_with_early_exit() -> None:
 
 def test_socket_transport_and_special_judge(tmp_path: Path) -> None:
     path = tmp_path / "runner.sock"
-    proc = subprocess.Popen([sys.executable, "-I", str(RUNNER), "--socket", str(path)])
+    proc = subprocess.Popen([sys.executable, "-I", str(RUNNER), "serve", "--socket", str(path)])
     try:
         deadline = time.monotonic() + 10
         while not path.exists() and time.monotonic() < deadline:
@@ -72,3 +75,39 @@ def test_socket_transport_and_special_judge(tmp_path: Path) -> None:
     finally:
         proc.kill()
         proc.wait()
+
+
+def test_values_cross_to_the_driver_as_plain_data() -> None:
+    """What a program returns reaches the asserts rebuilt from builtins: same types, same values."""
+    values = [None, True, 0, -7, 2**100, 1.5, float("inf"), "s", [1, [2]], (1, (2,)), {1: "a", (2, 3): [4]},
+              {1, 2}, frozenset({3}), b"\x00\xff", 1 + 2j, range(1, 10, 2)]
+    for value in values:
+        back = runner.decode_value(json.loads(json.dumps(runner.encode_value(value))))
+        assert back == value and type(back) is type(value), value
+    assert list(runner.decode_value(runner.encode_value(x for x in "ab"))) == ["a", "b"]
+
+
+def test_a_programs_own_objects_never_reach_the_asserts() -> None:
+    """An object with its own `__eq__` (equal to everything) cannot be sent; whatever bytes a
+    program writes instead decode to plain data or are refused."""
+    class Liar:
+        def __eq__(self, other: object) -> bool:
+            return True
+
+    with pytest.raises(runner.Unencodable):
+        runner.encode_value([1, Liar()])
+    for forged in ({"x": 1}, {"t": 5}, {"d": [[[1], 2]]}, {"b": "!!"}, {"r": [1, "2", 3]}, {"t": [1], "s": [2]}):
+        with pytest.raises((ValueError, TypeError)):
+            runner.decode_value(forged)
+
+
+def test_seccomp_policy_denies_what_a_test_must_not_do() -> None:
+    program = runner.seccomp_filter()
+    assert len(program) % 8 == 0 and len(program) // 8 < 255  # classic BPF, short jumps only
+    assert {"ptrace", "mount", "unshare", "setns", "bpf", "keyctl", "perf_event_open"} <= set(runner.DENIED_SYSCALLS)
+
+
+def test_job_budget_covers_every_wall_limit() -> None:
+    """The host's deadline for a job is never shorter than the runner's own limits add up to."""
+    job = {"language": "cpp", "tests": [{}] * 3, "limits": {"time_s": 2.0}, "checker": {"program": ""}}
+    assert runner.job_budget_s(job) >= runner.wall_limit_s(30.0) + 2 * 3 * runner.wall_limit_s(2.0)

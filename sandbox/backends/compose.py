@@ -1,8 +1,10 @@
 """The compose backend: runner replicas started by `docker compose` (the `sandbox` service).
 
 The API holds no Docker socket here. Each replica's runner listens on `<hostname>.sock` in a volume
-shared with the API; a host claims one socket nobody else in the pool holds. A replica that dies
-is restarted by compose (`restart: always`) under the same hostname, so a failed host simply
+shared with the API (a small tmpfs, root-owned, readable by the API's group only: tests run as
+another uid and cannot enter it); a host claims one socket nobody else in the pool holds, and
+trusts it only if a runner's uid serves it (`UnixSocketHost.connect`). A replica that dies is
+restarted by compose (`restart: always`) under the same hostname, so a failed host simply
 reconnects, to the same socket or any other free one.
 """
 
@@ -10,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import glob
+import logging
 import os
 import time
 
@@ -17,11 +20,13 @@ from sandbox.backends.base import HostFailure
 from sandbox.backends.pool import RunnerPool
 from sandbox.backends.unix import UnixSocketHost
 
+log = logging.getLogger(__name__)
+
 
 class ComposeHost(UnixSocketHost):
     def __init__(self, socket_dir: str, claimed: set[str], timeout_s: float = 60.0,
-                 restart_timeout_s: float = 2.0) -> None:
-        super().__init__()
+                 restart_timeout_s: float = 2.0, runner_uid: int = 0) -> None:
+        super().__init__(runner_uid)
         self.socket_dir = socket_dir
         self.claimed = claimed  # shared by the pool's hosts: one connection per runner
         self.timeout_s = timeout_s
@@ -44,9 +49,11 @@ class ComposeHost(UnixSocketHost):
                 self.claimed.add(path)
                 try:
                     await self.connect(path, self.timeout_s)  # may wait for the runner's current job
-                except HostFailure as exc:  # a stale socket of a removed replica, or one restarting
+                except HostFailure as exc:  # stale (a removed replica), restarting, or not a runner's
                     self.claimed.discard(path)
                     last = str(exc)
+                    if "refusing" in last:
+                        log.warning("%s", last)
                     continue
                 self.path = path
                 return
@@ -60,7 +67,7 @@ class ComposeHost(UnixSocketHost):
             self.path = None
 
 
-def compose_pool(size: int, socket_dir: str, recycle_after: int = 0) -> RunnerPool:
+def compose_pool(size: int, socket_dir: str, recycle_after: int = 0, runner_uid: int = 0) -> RunnerPool:
     """`size` connections, one per replica: run compose with at least `size` sandbox replicas."""
     claimed: set[str] = set()
-    return RunnerPool(lambda i: ComposeHost(socket_dir, claimed), size, recycle_after)
+    return RunnerPool(lambda i: ComposeHost(socket_dir, claimed, runner_uid=runner_uid), size, recycle_after)

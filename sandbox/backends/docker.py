@@ -1,20 +1,24 @@
 """The Docker pool: each runner in its own hardened container, managed through the Docker SDK.
 
-A container has no network, a read-only root, a tmpfs work dir, a non-root uid (one per host, so
-RLIMIT_NPROC budgets don't add up across containers), no capabilities, `no-new-privileges`, and
-pids/memory/CPU cgroup limits. The runner is the container's PID 1: tests share its uid but
-`kill(-1)` spares PID 1, so `kill -9 -1` kills only the test's processes, and the runner sweeps
-every other process of the container after each test. The runner listens on a Unix socket in a
-bind-mounted directory (private to this pool: its parent is mode 0700). A container whose runner
-dies, hangs or is killed is removed and replaced by the pool (`RunnerPool`).
+A container has no network, a read-only root, tmpfs `/tmp` and `/work`, `no-new-privileges`, and
+pids/memory/CPU cgroup limits. The runner is the container's PID 1, root with only the
+capabilities it needs to run tests as another uid, watch them and clean up after them
+(`RUNNER_CAPABILITIES`); tests run as a uid of their own (one per container, so RLIMIT_NPROC
+budgets don't add up across containers), without any capability, and cannot signal, trace or read
+the runner or its zygote. The runner listens on a Unix socket in a bind-mounted directory that only
+this process and the container's root can enter (a 64 KB tmpfs when we are root); the host checks
+who serves it (`UnixSocketHost`). A container whose runner dies, hangs or is killed is removed and
+replaced by the pool (`RunnerPool`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import shutil
 import socket
+import subprocess
 import tempfile
 import time
 import uuid
@@ -40,12 +44,23 @@ class ContainerSpec:
     cpus: float = 1.0
     pids: int = 256
     tmp_mb: int = 512
+    work_mb: int = 512
+    shm_mb: int = 64
     start_timeout_s: float = 30.0
+    runner_uid: int = 0  # the runner's uid as this host sees it (not 0 under userns-remap or rootless)
+
+# What the runner needs, nothing else: run tests as another uid (SETUID, SETGID), kill and clean up
+# after them (KILL, CHOWN, FOWNER, DAC_OVERRIDE), and read their memory maps to sum their memory
+# (SYS_PTRACE: /proc/<pid>/smaps_rollup of another uid; tests are under a seccomp filter that
+# denies ptrace, and hold no capability).
+RUNNER_CAPABILITIES = ("SETUID", "SETGID", "KILL", "CHOWN", "FOWNER", "DAC_OVERRIDE", "SYS_PTRACE")
 
 
 class DockerHost(UnixSocketHost):
+    """Container `uid`: its runner runs tests as `uid`."""
+
     def __init__(self, client: Any, spec: ContainerSpec, uid: int, socket_root: str, pool_id: str) -> None:
-        super().__init__()
+        super().__init__(spec.runner_uid)
         self.client = client
         self.spec = spec
         self.uid = uid
@@ -56,7 +71,7 @@ class DockerHost(UnixSocketHost):
     async def start(self) -> None:
         shutil.rmtree(self.socket_dir, ignore_errors=True)
         os.mkdir(self.socket_dir)
-        os.chmod(self.socket_dir, 0o777)  # the container's uid creates the socket; the parent is 0700
+        os.chmod(self.socket_dir, 0o770)  # us, and the container's root (our group or our uid)
         try:
             self.container = await asyncio.to_thread(self._run)
         except Exception as exc:  # docker.errors.* or a daemon that went away
@@ -84,17 +99,22 @@ class DockerHost(UnixSocketHost):
 
     def _run(self) -> Any:
         s = self.spec
+        gid = os.getgid()
         return self.client.containers.run(
             s.image,
-            ["python3", "-I", "/opt/sandbox/runner.py", "--socket", f"{_SOCKET_DIR}/runner.sock",
-             "--socket-mode", "666"],
-            detach=True, user=f"{self.uid}:{self.uid}", network_mode="none", read_only=True,
-            tmpfs={"/tmp": f"rw,exec,nosuid,nodev,size={s.tmp_mb}m,mode=1777"},
-            cap_drop=["ALL"], security_opt=["no-new-privileges"], pids_limit=s.pids,
+            ["python3", "-I", "/opt/sandbox/runner.py", "serve", "--isolation", "container",
+             "--test-uid", str(self.uid), "--socket", f"{_SOCKET_DIR}/runner.sock", "--socket-mode", "660",
+             "--socket-group", str(gid)],
+            detach=True, user="0:0", group_add=[str(gid)] if gid else None, network_mode="none", read_only=True,
+            tmpfs={"/tmp": f"rw,exec,nosuid,nodev,size={s.tmp_mb}m,mode=1777",
+                   "/work": f"rw,exec,nosuid,nodev,size={s.work_mb}m,mode=0755"},
+            shm_size=f"{s.shm_mb}m", cap_drop=["ALL"], cap_add=list(RUNNER_CAPABILITIES),
+            security_opt=["no-new-privileges"], pids_limit=s.pids,
             mem_limit=f"{s.memory_mb}m", memswap_limit=f"{s.memory_mb}m", nano_cpus=int(s.cpus * 1e9),
             ipc_mode="private", working_dir="/tmp", environment={},
             volumes={self.socket_dir: {"bind": _SOCKET_DIR, "mode": "rw"}},
-            labels={LABEL: self.pool_id, OWNER: _OWNER}, name=f"cascade-sandbox-{self.pool_id}-{self.uid}-{uuid.uuid4().hex[:6]}",
+            labels={LABEL: self.pool_id, OWNER: _OWNER},
+            name=f"cascade-sandbox-{self.pool_id}-{self.uid}-{uuid.uuid4().hex[:6]}",
         )
 
     def _logs(self) -> str:
@@ -130,6 +150,7 @@ class DockerPool(RunnerPool):
         self.client = client or docker.from_env()
         self.pool_id = uuid.uuid4().hex[:10]
         self.socket_root = tempfile.mkdtemp(prefix="cascade-sandbox-")  # 0700: only we reach the sockets
+        self._tmpfs = _mount_small_tmpfs(self.socket_root)
         spec = spec or ContainerSpec()
         super().__init__(lambda i: DockerHost(self.client, spec, base_uid + i, self.socket_root, self.pool_id),
                          size, recycle_after)
@@ -140,7 +161,21 @@ class DockerPool(RunnerPool):
 
     async def close(self) -> None:
         await super().close()
+        if self._tmpfs:
+            subprocess.run(["umount", "-l", self.socket_root], capture_output=True)
         shutil.rmtree(self.socket_root, ignore_errors=True)
+
+
+def _mount_small_tmpfs(path: str) -> bool:
+    """As root, the socket directory becomes a 64 KB tmpfs: whatever reaches it cannot fill the
+    host's disk. Without root it stays a 0700 directory of ours, which tests cannot enter."""
+    if os.geteuid() != 0:
+        return False
+    with contextlib.suppress(OSError, FileNotFoundError):
+        done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k,mode=0700,nosuid,nodev,noexec", "tmpfs", path],
+                              capture_output=True)
+        return done.returncode == 0
+    return False
 
 
 def remove_orphans(client: Any) -> list[str]:

@@ -47,6 +47,10 @@ class RunnerPool:
     def alive(self) -> int:
         return sum(h.alive for h in self.hosts)
 
+    def describe(self) -> dict[str, Any]:
+        """How tests are confined, as a runner of the pool reported it (for /ready)."""
+        return next((dict(h.info) for h in self.hosts if h.alive and h.info), {})
+
     @property
     def busy(self) -> list[RunnerHost]:
         """Hosts holding a job now (for tests that poison a runner mid-job)."""

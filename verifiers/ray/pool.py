@@ -188,3 +188,7 @@ class RaySandboxPool(RayPool):
     async def execute(self, job: dict[str, Any]) -> dict[str, Any]:
         result: dict[str, Any] = await self.call("execute", job)
         return result
+
+    def describe(self) -> dict[str, Any]:
+        """Each actor's node-local pool confines tests as `code.backend` does on that node."""
+        return {"ray_actors": self.alive}

@@ -58,7 +58,8 @@ class CodeVerifier(PooledVerifier[CodeLabel]):
     def readiness(self) -> Readiness:
         alive = self.pool.alive
         return Readiness(alive > 0, {"backend": self.settings.backend, "runners_alive": alive,
-                                     "runners": self.pool.size, "runners_replaced": self.pool.replaced})
+                                     "runners": self.pool.size, "runners_replaced": self.pool.replaced,
+                                     "sandbox": self.pool.describe()})
 
     async def verify_batch(self, samples: Sequence[Sample[CodeLabel]]) -> list[Verdict]:
         return list(await asyncio.gather(*(self._verify(s) for s in samples)))
