@@ -60,7 +60,7 @@ def role(proc: psutil.Process, api_pid: int) -> str:
         return "ray actor"
     if "verifiers.worker_process" in cmd:
         return "math worker"
-    if "runner.py" in cmd or proc.name() in {"unshare", "sh"}:
+    if "runner.py" in cmd:
         return "sandbox runner"
     return proc.name()
 

@@ -53,7 +53,7 @@ import time
 import traceback
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, BinaryIO, TypedDict, cast
+from typing import Any, BinaryIO, NoReturn, TypedDict, cast
 
 # ---------------------------------------------------------------- the wire types
 
@@ -418,13 +418,20 @@ def seccomp_filter() -> bytes:
     return out
 
 
-def install_seccomp(program: bytes) -> None:
-    class SockFprog(ctypes.Structure):
-        _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
+class _SockFprog(ctypes.Structure):
+    _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
 
-    buf = ctypes.create_string_buffer(program)
-    fprog = SockFprog(len(program) // 8, ctypes.cast(buf, ctypes.c_void_p))
-    _check(_LIBC.prctl(22, 2, ctypes.byref(fprog), 0, 0), "prctl(PR_SET_SECCOMP)")  # SECCOMP_MODE_FILTER
+
+class SeccompFilter:
+    """A compiled filter, ready to install (kept alive: the kernel copies it only at install)."""
+
+    def __init__(self, program: bytes) -> None:
+        self.buffer = ctypes.create_string_buffer(program)
+        self.fprog = _SockFprog(len(program) // 8, ctypes.cast(self.buffer, ctypes.c_void_p))
+
+    def install(self) -> None:
+        """For this process and every process it forks from now on (needs no_new_privs)."""
+        _check(_LIBC.prctl(22, 2, ctypes.byref(self.fprog), 0, 0), "prctl(PR_SET_SECCOMP)")  # MODE_FILTER
 
 
 def drop_bounding_set() -> None:
@@ -434,14 +441,18 @@ def drop_bounding_set() -> None:
             break
 
 
-def drop_capabilities() -> None:
-    """Give up every capability for good (a test in a user namespace keeps uid 0 there, so the
-    uid alone does not take them away): bounding and ambient sets, securebits that stop uid 0 from
-    regaining them on exec, then the permitted, effective and inheritable sets."""
-    drop_bounding_set()
-    _LIBC.prctl(PR_CAP_AMBIENT, 4, 0, 0, 0)  # PR_CAP_AMBIENT_CLEAR_ALL
+def lock_root_out() -> None:
+    """Securebits (each locked) that stop uid 0 from gaining capabilities on exec or keeping them
+    across a uid change: for processes that are uid 0 of a user namespace (an ordinary user's
+    tests), inherited by every process forked afterwards."""
     # NOROOT, NO_SETUID_FIXUP, KEEP_CAPS and NO_CAP_AMBIENT_RAISE, each with its lock bit
     prctl(PR_SET_SECUREBITS, 0x01 | 0x02 | 0x04 | 0x08 | 0x20 | 0x80, "prctl(PR_SET_SECUREBITS)")
+
+
+def drop_capabilities() -> None:
+    """Give up every capability this process holds: the ambient set, then the permitted,
+    effective and inheritable sets (with the bounding set gone and root locked out, for good)."""
+    _LIBC.prctl(PR_CAP_AMBIENT, 4, 0, 0, 0)  # PR_CAP_AMBIENT_CLEAR_ALL
     header = (ctypes.c_uint32 * 2)(0x20080522, 0)  # _LINUX_CAPABILITY_VERSION_3, this process
     data = (ctypes.c_uint32 * 6)()
     _syscall("capset", ctypes.byref(header), ctypes.byref(data))
@@ -465,7 +476,7 @@ class Sandbox:
     tmp_mb: int = 512
     shm_mb: int = 64
     work_mb: int = 512
-    seccomp: bytes = field(default=b"", repr=False)
+    seccomp: SeccompFilter | None = field(default=None, repr=False)
 
     @property
     def namespaces(self) -> bool:
@@ -489,7 +500,7 @@ def _in_user_namespace() -> bool:
 # ---------------------------------------------------------------- inside a test process
 
 
-def _child_setup(box: Sandbox, request: dict[str, Any], fds: list[int]) -> None:
+def _child_setup(box: Sandbox, request: dict[str, Any], fds: list[int], confined: bool) -> None:
     """Limits, privileges, seccomp; `fds` become 0, 1, 2, ... Any failure exits CHILD_SETUP_FAILED
     before the ready byte is written, so the runner can tell it from the program's own exit."""
     os.setsid()
@@ -514,16 +525,16 @@ def _child_setup(box: Sandbox, request: dict[str, Any], fds: list[int]) -> None:
     except OSError:
         pass
     if box.test_uid is not None and os.geteuid() == 0:
-        drop_bounding_set()
         os.setgroups([])
         os.setresgid(box.test_uid, box.test_uid, box.test_uid)
         os.setresuid(box.test_uid, box.test_uid, box.test_uid)  # clears every capability
     elif box.isolation != "none":
         drop_capabilities()
     os.chdir(request["workdir"])
-    prctl(PR_SET_NO_NEW_PRIVS, 1, "prctl(PR_SET_NO_NEW_PRIVS)")
-    if box.seccomp:
-        install_seccomp(box.seccomp)
+    if not confined:  # the job init's own no_new_privs and filter are ours already when it has them
+        prctl(PR_SET_NO_NEW_PRIVS, 1, "prctl(PR_SET_NO_NEW_PRIVS)")
+        if box.seccomp:
+            box.seccomp.install()
     os.environ.clear()
     os.environ.update({"PATH": _PATH, "HOME": request["workdir"], "LANG": "C.UTF-8"})
 
@@ -758,7 +769,7 @@ def _last_lines(trace: str) -> str:
     return " | ".join(lines[-2:])[-500:]
 
 
-def _test_process(box: Sandbox, fds: list[int]) -> None:
+def _test_process(box: Sandbox, fds: list[int], workdir: str, confined: bool) -> None:
     """In a freshly forked child of the job init: read the request, confine, run. Never returns.
 
     `fds`: the request memfd, then the fds the process gets as 0, 1, 2, ..., the last of which is
@@ -766,7 +777,8 @@ def _test_process(box: Sandbox, fds: list[int]) -> None:
     try:
         with os.fdopen(fds[0], "rb") as f:
             request = json.loads(f.read())
-        _child_setup(box, request, fds[1:])
+        request["workdir"] = workdir
+        _child_setup(box, request, fds[1:], confined)
         ready = len(fds) - 2
         role = request["role"]
         if role == "exec":
@@ -784,64 +796,171 @@ def _test_process(box: Sandbox, fds: list[int]) -> None:
 
 
 # ---------------------------------------------------------------- job init: PID 1 of a job's namespaces
+#
+# The runner, the zygote and a job init talk over SOCK_SEQPACKET sockets: one JSON message per
+# packet, file descriptors riding along, no framing to get out of step.
+
+_MAX_MESSAGE = 1 << 20
 
 
-def job_init_main(box: Sandbox, sock: socket.socket) -> None:
-    """Serve one job's spawn and sweep requests; never returns.
+def send_message(sock: socket.socket, message: dict[str, Any], fds: list[int] | None = None) -> None:
+    socket.send_fds(sock, [json.dumps(message).encode()], fds or [], socket.MSG_NOSIGNAL)
 
-    Requests: b"s" with fds [request memfd, fds of the process] forks a test process (reply
-    {"pid"}); b"k" kills every test process and reaps it (reply {"cpu": CPU seconds of every
-    process reaped so far, "exits"}). An {"exit": pid, "end": [status, cpu, maxrss_kb]} frame is
-    sent unasked when a spawned process ends. As the namespace's init (or a subreaper) we reap the
-    test's orphans too, so their CPU time adds up in ours (RUSAGE_CHILDREN)."""
-    prctl(PR_SET_DUMPABLE, 0)
-    signal.signal(signal.SIGINT, signal.SIG_DFL)  # as PID 1, signals without a handler are ignored
-    if not box.namespaces:
-        prctl(PR_SET_CHILD_SUBREAPER, 1)
-    wake_r, wake_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
-    signal.signal(signal.SIGCHLD, lambda *_: None)
-    signal.set_wakeup_fd(wake_w)
-    replies = cast(BinaryIO, sock.makefile("wb"))
-    tracked: set[int] = set()
-    sel = selectors.DefaultSelector()
-    sel.register(sock, selectors.EVENT_READ)
-    sel.register(wake_r, selectors.EVENT_READ)
-    while True:
-        for key, _ in sel.select():
-            if key.fd == wake_r:
-                while os.read(wake_r, 4096) if _readable(wake_r) else b"":
-                    pass
-                for pid, end in _reap(tracked, block=False).items():
-                    write_frame(replies, {"exit": pid, "end": end})
-                continue
-            try:
-                data, fds, _, _ = socket.recv_fds(sock, 1, 16)
-            except OSError:
-                data, fds = b"", []
-            if not data:
-                _sweep(box, tracked)
-                os._exit(0)
-            if data == b"s":
-                pid = os.fork()
-                if pid == 0:
-                    _test_process(box, fds)
-                for fd in fds:
-                    os.close(fd)
-                tracked.add(pid)
-                write_frame(replies, {"pid": pid})
-            elif data == b"k":
-                exits = _sweep(box, tracked)
-                usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-                write_frame(replies, {"cpu": usage.ru_utime + usage.ru_stime,
-                                      "exits": {str(p): e for p, e in exits.items()}})
+
+def recv_message(sock: socket.socket, max_fds: int = 0) -> tuple[dict[str, Any] | None, list[int]]:
+    """The next message and its fds; (None, []) when the peer is gone."""
+    data, fds, _, _ = socket.recv_fds(sock, _MAX_MESSAGE, max_fds)
+    if not data:
+        return None, fds
+    message = json.loads(data)
+    if not isinstance(message, dict):
+        raise ValueError("malformed message")
+    return message, fds
+
+
+class JobInitProcess:
+    """The job init's own state: which spawned processes are whose (by the runner's sequence
+    number), and the work directories it made for them."""
+
+    def __init__(self, box: Sandbox, sock: socket.socket) -> None:
+        self.box, self.sock = box, sock
+        self.tracked: dict[int, int] = {}  # pid -> seq
+        self.dirs: list[str] = []  # the current test's work directories
+        # A fresh tmpfs per job in namespaces, the container's own /work (emptied after each job),
+        # or a temporary directory of ours (isolation "none").
+        self.root = tempfile.mkdtemp(prefix="cascade-job-") if box.isolation == "none" else box.work_root
+        self.build = os.path.join(self.root, "build")
+        self.confined = False  # whether our own no_new_privs and seccomp filter are on (then inherited)
+
+    def serve(self) -> None:
+        """Serve spawn, sweep and seal requests until the runner closes the job; never returns.
+
+        As the namespace's init (or a subreaper) we reap the test's orphans too, so their CPU time
+        adds up in ours (RUSAGE_CHILDREN), and whether any process is left is one waitid away."""
+        prctl(PR_SET_DUMPABLE, 0)
+        signal.signal(signal.SIGINT, signal.SIG_DFL)  # as PID 1, signals without a handler are ignored
+        if not self.box.namespaces:
+            prctl(PR_SET_CHILD_SUBREAPER, 1)
+        # Once here, not in every test process: what every process forked from now on inherits.
+        drop_bounding_set()
+        if self.box.test_uid is None and self.box.isolation != "none":
+            lock_root_out()
+        wake_r, wake_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
+        signal.signal(signal.SIGCHLD, lambda *_: None)
+        signal.set_wakeup_fd(wake_w)
+        sel = selectors.DefaultSelector()
+        sel.register(self.sock, selectors.EVENT_READ)
+        sel.register(wake_r, selectors.EVENT_READ)
+        while True:
+            for key, _ in sel.select():
+                if key.fd == wake_r:
+                    while _readable(wake_r) and os.read(wake_r, 4096):
+                        pass
+                    self._report_ends()
+                    continue
+                try:
+                    message, fds = recv_message(self.sock, 16)
+                except (OSError, ValueError):
+                    message, fds = None, []
+                if message is None:
+                    self._end_job()
+                op = message["op"]
+                if op == "spawn":
+                    self._spawn(int(message["seq"]), str(message["dir"]), fds)
+                elif op == "sweep":
+                    exits = _sweep(self.box, self.tracked)
+                    self._remove_dirs()
+                    send_message(self.sock, {"op": "sweep", "cpu": _children_cpu(), "exits": exits})
+                elif op == "seal":
+                    send_message(self.sock, {"op": "seal", "exe": self._seal(str(message["exe"]))})
+
+    def _spawn(self, seq: int, directory: str, fds: list[int]) -> None:
+        if directory == "build":
+            workdir = self.build
+        else:
+            workdir = os.path.join(self.root, f"t{seq}")
+            self.dirs.append(workdir)
+            if not self.confined:
+                # From the first test on (the compile and the build directory's seal are done), we
+                # take no_new_privs and the filter ourselves: one install per job, not per process.
+                prctl(PR_SET_NO_NEW_PRIVS, 1, "prctl(PR_SET_NO_NEW_PRIVS)")
+                if self.box.seccomp:
+                    self.box.seccomp.install()
+                self.confined = True
+        os.mkdir(workdir)
+        if self.box.test_uid is not None and os.geteuid() == 0:
+            os.chown(workdir, self.box.test_uid, self.box.test_uid)
+        pid = os.fork()
+        if pid == 0:
+            _test_process(self.box, fds, workdir, self.confined)
+        for fd in fds:
+            os.close(fd)
+        self.tracked[pid] = seq
+
+    def _report_ends(self) -> None:
+        """Tell the runner about spawned processes that ended; say whether the test is over
+        (nothing of it left), in which case its work dirs go and no sweep is needed."""
+        ends = _reap(self.tracked, block=False)
+        if not ends:
+            return
+        alone = _no_children()
+        if alone:
+            self._remove_dirs()
+        for seq, end in ends.items():
+            send_message(self.sock, {"exit": seq, "end": end, "alone": alone and not self.tracked,
+                                     "cpu": _children_cpu()})
+
+    def _remove_dirs(self) -> None:
+        for path in self.dirs:
+            shutil.rmtree(path, ignore_errors=True)
+        self.dirs.clear()
+
+    def _seal(self, exe: str) -> str | None:
+        """After the compile: the build directory becomes read-only to tests, so no test can swap
+        the program for the next one. The program's path, if the compiler left it there."""
+        path = os.path.join(self.build, exe)
+        if not os.path.isfile(path):
+            return None
+        if os.geteuid() == 0 and self.box.test_uid is not None:
+            os.chown(path, 0, 0)
+            os.chown(self.build, 0, 0)
+        os.chmod(path, 0o555)
+        os.chmod(self.build, 0o555)
+        if self.box.namespaces:  # a test in a user namespace owns what we own: read-only by mount
+            mount(self.build, self.build, None, MS_BIND)
+            mount(None, self.build, None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV)
+        return path
+
+    def _end_job(self) -> NoReturn:
+        """The runner closed the job: kill what is left; in a container, where /tmp, /dev/shm,
+        /work and System V IPC outlive us, empty them before the next job starts."""
+        _sweep(self.box, self.tracked)
+        if self.box.isolation == "container":
+            _empty_container_state(self.box)
+        elif self.box.isolation == "none":
+            shutil.rmtree(self.root, ignore_errors=True)
+        os._exit(0)
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _no_children() -> bool:
+    try:
+        os.waitid(os.P_ALL, 0, os.WEXITED | os.WNOHANG | os.WNOWAIT)
+    except ChildProcessError:
+        return True
+    return False
 
 
 def _readable(fd: int) -> bool:
     return bool(select.select([fd], [], [], 0)[0])
 
 
-def _reap(tracked: set[int], block: bool) -> dict[int, list[float]]:
-    """Reap exited children; return the tracked ones' [status, cpu seconds, maxrss KB]."""
+def _reap(tracked: dict[int, int], block: bool) -> dict[int, list[float]]:
+    """Reap exited children; return the tracked ones' [status, cpu seconds, maxrss KB] by seq."""
     out: dict[int, list[float]] = {}
     while True:
         try:
@@ -851,11 +970,10 @@ def _reap(tracked: set[int], block: bool) -> dict[int, list[float]]:
         if pid == 0:
             return out
         if pid in tracked:
-            tracked.discard(pid)
-            out[pid] = [status, usage.ru_utime + usage.ru_stime, usage.ru_maxrss]
+            out[tracked.pop(pid)] = [status, usage.ru_utime + usage.ru_stime, usage.ru_maxrss]
 
 
-def _sweep(box: Sandbox, tracked: set[int]) -> dict[int, list[float]]:
+def _sweep(box: Sandbox, tracked: dict[int, int]) -> dict[int, list[float]]:
     """Kill every process of the test (setsid daemons and fork bombs included) and reap them all."""
     if box.namespaces:
         # As PID 1, kill(-1) reaches every other process of the namespace, and no fork can slip
@@ -882,13 +1000,13 @@ def _sweep(box: Sandbox, tracked: set[int]) -> dict[int, list[float]]:
         return _reap(tracked, block=True)
     # "none": the runner's own tests of harmless programs; their process groups are enough.
     out: dict[int, list[float]] = {}
-    for pid in list(tracked):
+    for pid, seq in list(tracked.items()):
         try:
             os.killpg(pid, signal.SIGKILL)
         except OSError:
             pass
         _, status, usage = os.wait4(pid, 0)
-        out[pid] = [status, usage.ru_utime + usage.ru_stime, usage.ru_maxrss]
+        out[seq] = [status, usage.ru_utime + usage.ru_stime, usage.ru_maxrss]
     tracked.clear()
     return {**out, **_reap(tracked, block=False)}
 
@@ -922,11 +1040,6 @@ def _state(pid: int) -> bytes:
         return f.read().rsplit(b")", 1)[1].split()[0]
 
 
-def _session(pid: int) -> int:
-    with open(f"/proc/{pid}/stat", "rb") as f:
-        return int(f.read().rsplit(b")", 1)[1].split()[3])
-
-
 def live_processes(candidate: Callable[[int], bool]) -> list[int]:
     """The non-zombie processes whose pid passes `candidate` (which may raise OSError: it exited)."""
     live = []
@@ -945,44 +1058,48 @@ def live_processes(candidate: Callable[[int], bool]) -> list[int]:
 
 
 def zygote_main(box: Sandbox, sock: socket.socket) -> None:
-    """Fork a job init on request (b"j" with one fd, the job's socket); reply {"ok"} once it runs."""
+    """Fork a job init per request ({"op": "job"} with the job's socket); reply {"ok"} once it
+    runs. Never holds a job: the runner keeps those."""
     prctl(PR_SET_DUMPABLE, 0)
-    replies = cast(BinaryIO, sock.makefile("wb"))
     while True:
         try:
-            data, fds, _, _ = socket.recv_fds(sock, 1, 1)
-        except OSError:
+            message, fds = recv_message(sock, 1)
+        except (OSError, ValueError):
             return
-        if not data or len(fds) != 1:
+        if message is None or len(fds) != 1:
             return
         pid = os.fork()
         if pid == 0:
             _start_job_init(box, fds[0])
         os.close(fds[0])
         _, status = os.waitpid(pid, 0)  # it exits once the init is forked: the init is then adopted
-        write_frame(replies, {"ok": os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0})
+        try:
+            send_message(sock, {"ok": os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0})
+        except OSError:
+            return  # the runner is gone
 
 
 def _start_job_init(box: Sandbox, job_fd: int) -> None:
-    """In the zygote's child: enter the job's namespaces (fresh /tmp and /dev/shm, mounted before
-    any test exists), fork the init, send its pid (as the runner sees it), exit."""
+    """In the zygote's child: enter the job's namespaces with a fresh /tmp, /dev/shm and /work,
+    mounted before any test exists; fork the init; send its pid as the runner sees it; exit."""
     code = 1
     try:
         sock = socket.socket(fileno=job_fd)
         if box.namespaces:
             unshare(CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC)
-            mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, f"size={box.tmp_mb}m,mode=1777")
-            mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, f"size={box.shm_mb}m,mode=1777")
+            for path, size, mode in (("/tmp", box.tmp_mb, "1777"), ("/dev/shm", box.shm_mb, "1777"),
+                                     (box.work_root, box.work_mb, "0755")):
+                mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, f"size={size}m,mode={mode}")
         pid = os.fork()
         if pid == 0:
             try:
                 if box.namespaces:
                     mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
-                job_init_main(box, sock)
+                JobInitProcess(box, sock).serve()
             except BaseException as exc:
                 sys.stderr.write(f"job init failed: {exc!r}\n")
             os._exit(1)
-        write_frame(cast(BinaryIO, sock.makefile("wb")), {"init": pid})
+        send_message(sock, {"init": pid})
         code = 0
     except BaseException as exc:
         sys.stderr.write(f"cannot start a job init: {exc!r}\n")
@@ -990,124 +1107,156 @@ def _start_job_init(box: Sandbox, job_fd: int) -> None:
 
 
 class _Zygote:
-    """The runner's side of the zygote: exec'd fresh (so it holds nothing of ours), and started
-    again should it ever fail."""
+    """The runner's side of the zygote: exec'd fresh (so it holds nothing of ours), asked for the
+    next job's init while the current job runs, and started again should it ever fail."""
 
     def __init__(self, box: Sandbox, argv: list[str]) -> None:
         self.box, self.argv = box, argv
         self.pid = -1
         self.sock: socket.socket | None = None
-        self.replies: BinaryIO | None = None
+        self.pending: socket.socket | None = None  # the next job's socket, asked for, not collected
 
-    def _start(self) -> tuple[socket.socket, BinaryIO]:
-        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+    def _start(self) -> socket.socket:
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         os.set_inheritable(theirs.fileno(), True)
         path = SANDBOX_PATH if self.box.namespaces else os.path.abspath(__file__)
         argv = [sys.executable, "-I", path, "zygote", "--fd", str(theirs.fileno()), *self.argv]
         self.pid = os.posix_spawn(sys.executable, argv, dict(os.environ))
         theirs.close()
         ours.settimeout(_REPLY_TIMEOUT_S)
-        replies = cast(BinaryIO, ours.makefile("rb", buffering=0))
-        self.sock, self.replies = ours, replies
-        return ours, replies
+        self.sock = ours
+        return ours
 
     def stop(self) -> None:
-        if self.sock is not None and self.replies is not None:
-            self.replies.close()
-            self.sock.close()
+        for sock in (self.sock, self.pending):
+            if sock is not None:
+                sock.close()
         if self.pid > 0:
             try:
                 os.kill(self.pid, signal.SIGKILL)
                 os.waitpid(self.pid, 0)
             except OSError:
                 pass
-        self.pid, self.sock, self.replies = -1, None, None
+        self.pid, self.sock, self.pending = -1, None, None
 
-    def new_job(self) -> JobInit:
-        """A fresh job init; raises RuntimeError if the zygote fails twice in a row."""
-        for _ in range(2):
-            sock, replies = (self.sock, self.replies) if self.sock and self.replies else self._start()
-            ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
-            try:
-                socket.send_fds(sock, [b"j"], [theirs.fileno()], socket.MSG_NOSIGNAL)
-                theirs.close()
-                reply = read_frame(replies)
-                if isinstance(reply, dict) and reply.get("ok"):
-                    return JobInit(ours, infra={os.getpid(), self.pid}, isolated=self.box.isolation != "none")
-            except (OSError, EOFError, ValueError, RuntimeError):
-                pass
-            theirs.close()
+    def ask(self) -> None:
+        """Have the zygote fork the next job's init now; `take` collects it."""
+        sock = self.sock or self._start()
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        try:
+            send_message(sock, {"op": "job"}, [theirs.fileno()])
+            self.pending = ours
+        except OSError:
             ours.close()
+            self.stop()
+        finally:
+            theirs.close()
+
+    def take(self, infra_isolated: bool) -> JobInit:
+        """The job init asked for (or a fresh one); raises RuntimeError if the zygote fails twice."""
+        for _ in range(2):
+            if self.pending is None:
+                self.ask()
+            pending, self.pending = self.pending, None
+            try:
+                assert self.sock is not None and pending is not None
+                reply, _ = recv_message(self.sock)
+                if reply is not None and reply.get("ok"):
+                    return JobInit(pending, {os.getpid(), self.pid}, infra_isolated)
+            except (OSError, ValueError, RuntimeError, AssertionError):
+                pass
+            if pending is not None:
+                pending.close()
             self.stop()
         raise RuntimeError("the zygote could not start a job init twice in a row")
 
 
 class JobInit:
-    """The runner's side of one job's init: spawn test processes, sweep them, collect their ends."""
+    """The runner's side of one job's init: spawn test processes, learn how they ended, sweep."""
 
     def __init__(self, sock: socket.socket, infra: set[int], isolated: bool) -> None:
         sock.settimeout(_REPLY_TIMEOUT_S)
         self.sock = sock
-        self.replies = sock.makefile("rb", buffering=0)
-        self.ends: dict[int, list[float]] = {}  # spawned processes that ended, by pid (the init's view)
-        first = self._frame()
+        first = self._recv()
         if "init" not in first:
             raise RuntimeError("the job init did not start")
         self.pid = int(first["init"])  # in our PID namespace
         self.infra = {*infra, self.pid}  # processes of ours, never a test's
-        self.isolated = isolated
-        self.cpu_reaped = 0.0  # CPU seconds of everything the init reaped up to the last sweep
+        self.isolated = isolated  # every process but ours is a test's (a namespace or a container)
+        self.seq = 0
+        self.ends: dict[int, list[float]] = {}  # how spawned processes ended, by seq
+        self.alone_cpu: float | None = None  # the init's CPU total when it last had no process left
+        self.cpu_reaped = 0.0  # that total at the end of the previous test
 
-    def _frame(self) -> dict[str, Any]:
+    def _recv(self) -> dict[str, Any]:
         try:
-            frame = read_frame(cast(BinaryIO, self.replies))
-        except (OSError, ValueError, EOFError) as exc:
+            message, _ = recv_message(self.sock)
+        except (OSError, ValueError) as exc:
             raise RuntimeError(f"the job init stopped answering: {exc!r}") from exc
-        if not isinstance(frame, dict):
+        if message is None:
             raise RuntimeError("the job init stopped answering")
-        return frame
+        return message
 
-    def _reply(self) -> dict[str, Any]:
-        """The reply to our last request; processes that ended meanwhile are noted on the way."""
-        while True:
-            frame = self._frame()
-            if "exit" not in frame:
-                return frame
-            self.ends[int(frame["exit"])] = frame["end"]
+    def _note(self, message: dict[str, Any]) -> bool:
+        """Take an unasked report of a process's end; False if `message` is something else."""
+        if "exit" not in message:
+            return False
+        self.ends[int(message["exit"])] = message["end"]
+        self.alone_cpu = float(message["cpu"]) if message["alone"] else None
+        return True
 
     def pump(self) -> None:
-        """Take one unasked frame (the socket was readable)."""
-        frame = self._frame()
-        if "exit" in frame:
-            self.ends[int(frame["exit"])] = frame["end"]
+        """Read one message (the socket was readable)."""
+        self._note(self._recv())
 
-    def spawn(self, request: dict[str, Any], fds: list[int]) -> int:
+    def _ask(self, message: dict[str, Any]) -> dict[str, Any]:
+        send_message(self.sock, message)
+        while True:
+            reply = self._recv()
+            if not self._note(reply):
+                return reply
+
+    def spawn(self, request: dict[str, Any], fds: list[int], directory: str = "test") -> int:
+        """Start a test process (without waiting for it): its sequence number. `directory`:
+        "test" for a work dir of its own, "build" for the job's build directory."""
+        self.seq += 1
+        self.alone_cpu = None
         memfd = os.memfd_create("request")
         try:
             os.write(memfd, json.dumps(request).encode())
             os.lseek(memfd, 0, os.SEEK_SET)
-            socket.send_fds(self.sock, [b"s"], [memfd, *fds], socket.MSG_NOSIGNAL)
-            return int(self._reply()["pid"])
+            send_message(self.sock, {"op": "spawn", "seq": self.seq, "dir": directory}, [memfd, *fds])
         finally:
             os.close(memfd)
+        return self.seq
 
-    def sweep(self) -> float:
-        """Kill every test process; the CPU seconds they used since the last sweep (orphans too)."""
-        socket.send_fds(self.sock, [b"k"], [], socket.MSG_NOSIGNAL)
-        reply = self._reply()
-        for pid, end in reply["exits"].items():
-            self.ends[int(pid)] = end
-        cpu = float(reply["cpu"]) - self.cpu_reaped
-        self.cpu_reaped = float(reply["cpu"])
+    def finish(self, seqs: tuple[int, ...]) -> float:
+        """End a test: the CPU seconds its processes used. No round trip when the init already
+        said that nothing of it is left; otherwise it kills whatever is."""
+        if self.alone_cpu is not None and all(s in self.ends for s in seqs):
+            total = self.alone_cpu
+        else:
+            reply = self._ask({"op": "sweep"})
+            for seq, end in reply["exits"].items():
+                self.ends[int(seq)] = end
+            total = float(reply["cpu"])
+        cpu, self.cpu_reaped, self.alone_cpu = total - self.cpu_reaped, total, None
         return cpu
 
-    def usage(self, sessions: set[int]) -> tuple[float, int, list[int]]:
+    def seal(self, exe: str) -> str | None:
+        """Make the build directory read-only to tests; the path of `exe` in it, if it is there."""
+        path = self._ask({"op": "seal", "exe": exe})["exe"]
+        return None if path is None else str(path)
+
+    def usage(self) -> tuple[float, int, list[int]]:
         """(CPU seconds, resident KB, pids) of the test so far, from /proc: the live test processes'
-        own CPU and their reaped children's, plus what the init reaped since the last sweep. In a
-        namespace or container every process but ours is the test's; elsewhere (isolation "none")
-        only those of the test's `sessions` are."""
+        own CPU and their reaped children's, plus what the init reaped since the last test. Every
+        process but ours is the test's in a namespace or container; elsewhere (isolation "none",
+        harmless programs only) nothing is watched: RLIMIT_CPU and the wall clock remain."""
+        if not self.isolated:
+            return 0.0, 0, []
         ticks = pages = 0
-        pids = live_processes(self._is_test if self.isolated else lambda pid: _session(pid) in sessions)
+        pids = live_processes(self._is_test)
         for pid in pids:
             try:
                 with open(f"/proc/{pid}/stat", "rb") as f:
@@ -1129,24 +1278,9 @@ class JobInit:
         return pid not in self.infra
 
     def close(self) -> None:
-        """End the job: the init sweeps and exits (in namespaces, the kernel then kills whatever is
-        left in them), and we reap it; one that does not exit in time is killed."""
-        self.replies.close()
+        """End the job: the init sweeps (in a container, also empties what outlives it) and exits;
+        in namespaces the kernel then tears them down with whatever is left."""
         self.sock.close()
-        deadline = time.monotonic() + _REPLY_TIMEOUT_S
-        while time.monotonic() < deadline:
-            try:
-                pid, _ = os.waitpid(self.pid, os.WNOHANG)
-            except ChildProcessError:
-                return
-            if pid:
-                return
-            time.sleep(0.001)
-        try:
-            os.kill(self.pid, signal.SIGKILL)
-            os.waitpid(self.pid, 0)
-        except OSError:
-            pass
 
 
 # ---------------------------------------------------------------- running one test
@@ -1159,6 +1293,7 @@ class Launch:
     request: dict[str, Any]  # role "exec" (argv) | "run" | "call" (fn_name, args) | "serve", + program
     stdin: str = ""
     driver: dict[str, Any] | None = None  # {"code": asserts} for assert tests
+    directory: str = "test"  # "build": the job's build directory (the compile)
 
 
 @dataclass
@@ -1182,14 +1317,14 @@ class Outcome:
 class TestRun:
     """One test: spawn its processes, drain their output while watching its resources, tear down."""
 
-    def __init__(self, init: JobInit, launch: Launch, limits: Limits, workdir: str) -> None:
-        self.init, self.launch, self.limits, self.workdir = init, launch, limits, workdir
+    def __init__(self, init: JobInit, launch: Launch, limits: Limits) -> None:
+        self.init, self.launch, self.limits = init, launch, limits
         self.time_limit = float(limits["time_s"])
         self.cap = int(limits["output_bytes"])
         self.mem_limit_kb = int(limits["memory_mb"]) * 1024
         self.buffers: dict[str, bytearray] = {name: bytearray() for name in ("out", "err", "res", "ready")}
         self.fds: dict[int, str] = {}
-        self.main_pid = self.driver_pid = -1
+        self.main = self.driver = -1  # sequence numbers of the spawned processes
 
     def run(self) -> Outcome:
         start = time.monotonic()
@@ -1199,12 +1334,13 @@ class TestRun:
             ole, wall_tle, cpu_tle, mem_over = self._drain(start)
         finally:
             wall = time.monotonic() - start
-            cpu = self.init.sweep()
+            spawned = (self.main,) if self.driver < 0 else (self.main, self.driver)
+            cpu = self.init.finish(spawned)
             for fd in self.fds:
                 os.close(fd)
         ends = self.init.ends
-        main = ends.pop(self.main_pid, [signal.SIGKILL, 0.0, 0])
-        driver = ends.pop(self.driver_pid, None)
+        main = ends.pop(self.main, [signal.SIGKILL, 0.0, 0])
+        driver = ends.pop(self.driver, None)
         if driver is not None:
             cpu -= driver[1]
         return Outcome(
@@ -1225,23 +1361,21 @@ class TestRun:
         os.lseek(stdin, 0, os.SEEK_SET)
         out_w, err_w, ready_w = self._pipe("out"), self._pipe("err"), self._pipe("ready")
         theirs = [stdin, out_w, err_w, ready_w]
-        base = {"workdir": self.workdir, "limits": self.limits, **self.launch.request}
+        base = {"limits": self.limits, **self.launch.request}
         try:
             if self.launch.driver is None:
                 extra = [self._pipe("res")] if base["role"] == "call" else []
                 theirs += extra
-                self.main_pid = self.init.spawn(base, [stdin, out_w, err_w, *extra, ready_w])
+                self.main = self.init.spawn(base, [stdin, out_w, err_w, *extra, ready_w], self.launch.directory)
                 return
             calls_r, calls_w = os.pipe()
             replies_r, replies_w = os.pipe()
             res_w, driver_ready_w = self._pipe("res"), self._pipe("driver_ready")
             devnull = os.open(os.devnull, os.O_RDWR)
             theirs += [calls_r, calls_w, replies_r, replies_w, res_w, driver_ready_w, devnull]
-            self.main_pid = self.init.spawn(base, [stdin, out_w, err_w, calls_r, replies_w, ready_w])
-            driver = {"workdir": self.workdir, "role": "driver", **self.launch.driver,
-                      "limits": {**self.limits, "time_s": self.time_limit + 5.0}}
-            self.driver_pid = self.init.spawn(driver, [devnull, devnull, devnull, calls_w, replies_r, res_w,
-                                                       driver_ready_w])
+            self.main = self.init.spawn(base, [stdin, out_w, err_w, calls_r, replies_w, ready_w])
+            driver = {"role": "driver", **self.launch.driver, "limits": {**self.limits, "time_s": self.time_limit + 5.0}}
+            self.driver = self.init.spawn(driver, [devnull, devnull, devnull, calls_w, replies_r, res_w, driver_ready_w])
         finally:
             for fd in theirs:
                 os.close(fd)
@@ -1251,7 +1385,7 @@ class TestRun:
         wall_limit = wall_limit_s(self.time_limit)
         # Over when the process whose end decides it has ended (the driver of an assert test, else
         # the program) and its pipes are drained; descendants holding them open are not waited for.
-        decisive = self.driver_pid if self.launch.driver is not None else self.main_pid
+        decisive = self.driver if self.launch.driver is not None else self.main
         sel = selectors.DefaultSelector()
         for fd in self.fds:
             os.set_blocking(fd, False)
@@ -1267,7 +1401,7 @@ class TestRun:
                     return False, True, False, False
                 if now >= next_poll:
                     next_poll = now + _POLL_S
-                    cpu, rss_kb, pids = self.init.usage({self.main_pid, self.driver_pid})
+                    cpu, rss_kb, pids = self.init.usage()
                     if cpu > self.time_limit:
                         return False, False, True, False
                     if rss_kb > self.mem_limit_kb and now >= next_pss:
@@ -1399,21 +1533,11 @@ def job_budget_s(job: Mapping[str, Any]) -> float:
 class JobRun:
     """All tests of one job under one job init: compile once, run each test, stop early if asked."""
 
-    def __init__(self, box: Sandbox, init: JobInit, job: Job, root: str) -> None:
-        self.box, self.init, self.job, self.root = box, init, job, root
-
-    def workdir(self, prefix: str = "t") -> str:
-        path = tempfile.mkdtemp(prefix=prefix, dir=self.root)
-        if self.box.test_uid is not None and os.geteuid() == 0:
-            os.chown(path, self.box.test_uid, self.box.test_uid)
-        return path
+    def __init__(self, init: JobInit, job: Job) -> None:
+        self.init, self.job = init, job
 
     def execute(self, launch: Launch, limits: Limits) -> Outcome:
-        workdir = self.workdir()
-        try:
-            return TestRun(self.init, launch, limits, workdir).run()
-        finally:
-            shutil.rmtree(workdir, ignore_errors=True)
+        return TestRun(self.init, launch, limits).run()
 
     def special_judge(self, test: Test, got: str, want: str, program: str) -> bool:
         """A Python checker run in the sandbox like a test: stdin = JSON {input, output,
@@ -1423,28 +1547,17 @@ class JobRun:
         return os.WIFEXITED(raw.status) and os.WEXITSTATUS(raw.status) == 0 and not raw.ole
 
     def compile_cpp(self) -> tuple[str | None, dict[str, Any]]:
-        """g++ in the sandbox; a compile error is CE. The binary's directory then becomes read-only
-        to tests, so no test can swap the program for the next one."""
-        build = self.workdir("build")
-        src, exe = os.path.join(build, "main.cpp"), os.path.join(build, "main")
-        with open(src, "w") as f:
-            f.write(self.job["program"])
+        """g++ in the sandbox, in the job's build directory (read-only to the tests afterwards);
+        a compile error is CE. The source reaches the compiler on its stdin."""
         gxx = shutil.which("g++") or "/usr/bin/g++"
-        argv = [gxx, "-O2", "-std=c++17", "-o", exe, src]
-        raw = TestRun(self.init, Launch({"role": "exec", "argv": argv}), COMPILE_LIMITS, build).run()
-        ok = raw.set_up and os.WIFEXITED(raw.status) and os.WEXITSTATUS(raw.status) == 0 and os.path.exists(exe)
-        info: dict[str, Any] = {"ok": ok, "wall_s": round(raw.wall, 3)}
-        if not ok:
+        argv = [gxx, "-O2", "-std=c++17", "-x", "c++", "-o", "main", "-"]
+        launch = Launch({"role": "exec", "argv": argv}, stdin=self.job["program"], directory="build")
+        raw = self.execute(launch, COMPILE_LIMITS)
+        compiled = raw.set_up and os.WIFEXITED(raw.status) and os.WEXITSTATUS(raw.status) == 0
+        exe = self.init.seal("main") if compiled else None
+        info: dict[str, Any] = {"ok": exe is not None, "wall_s": round(raw.wall, 3)}
+        if exe is None:
             info["detail"] = raw.stderr.decode("utf-8", "replace")[-2000:]
-            return None, info
-        if os.geteuid() == 0 and self.box.test_uid is not None:
-            os.chown(exe, 0, 0)
-            os.chown(build, 0, 0)
-        os.chmod(exe, 0o555)
-        os.chmod(build, 0o555)
-        if self.box.namespaces:  # a test in a user namespace owns what we own: read-only by mount
-            mount(build, build, None, MS_BIND)
-            mount(None, build, None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV)
         return exe, info
 
     def run(self) -> JobResult:
@@ -1483,66 +1596,67 @@ def _launch(job: Job, test: Test, exe: str | None) -> Launch:
 
 
 class Runner:
-    """Jobs in, results out: prepares each job's private state, runs it, clears it afterwards."""
+    """Jobs in, results out. Each job gets a job init of its own, forked by the zygote while the
+    previous job ran, so that starting one costs a job nothing."""
 
     def __init__(self, box: Sandbox, zygote_argv: list[str]) -> None:
         self.box = box
         if box.isolation != "namespaces":
-            prctl(PR_SET_CHILD_SUBREAPER, 1)  # job inits of ours whose parent exits come to us
+            prctl(PR_SET_CHILD_SUBREAPER, 1)  # job inits whose parent exits come to us
         self.zygote = _Zygote(box, zygote_argv)
-        self.new_job_init().close()  # start the zygote now, not in the first test's time
-
-    def new_job_init(self) -> JobInit:
-        return self.zygote.new_job()
+        self.closing: dict[int, float] = {}  # job inits told to end -> when to stop waiting for them
+        # A job init ends after its job, on its own time: collect it then, not at the next job.
+        signal.signal(signal.SIGCHLD, lambda *_: _reap_orphans())
+        self.zygote.ask()  # the first job's init, started now rather than in its time
 
     def run_job(self, job: Job) -> JobResult:
         """Execute all tests of one job; stop at the first failure unless early_exit is false."""
         job = cast(Job, {**job, "limits": {**DEFAULT_LIMITS, **job.get("limits", {})}})
-        root = self._job_root()
-        init = None
+        init = self.zygote.take(self.box.isolation != "none")
+        self.zygote.ask()  # the next job's, while this one runs
         try:
-            init = self.zygote.new_job()
-            result = JobRun(self.box, init, job, root).run()
+            result = JobRun(init, job).run()
         finally:
-            if init is not None:
-                init.close()
-            self._clear(root)
+            self._end(init)
         if not job["tests"]:
             result["sandbox"] = self.box.describe()  # type: ignore[typeddict-unknown-key]
         return result
 
-    def _job_root(self) -> str:
-        if self.box.namespaces:
-            # A fresh tmpfs per job, mounted before the job init copies our mount namespace, and
-            # shared with it, so the build directory's read-only bind reaches the tests.
-            _try_umount(self.box.work_root)
-            mount("tmpfs", self.box.work_root, "tmpfs", MS_NOSUID | MS_NODEV, f"size={self.box.work_mb}m,mode=0755")
-            mount(None, self.box.work_root, None, MS_SHARED)
-            return self.box.work_root
-        if self.box.isolation == "container":
-            return self.box.work_root
-        root = tempfile.mkdtemp(prefix="job")
-        os.chmod(root, 0o755)
-        return root
-
-    def _clear(self, root: str) -> None:
-        if self.box.isolation == "none":
-            shutil.rmtree(root, ignore_errors=True)
-        elif self.box.isolation == "container":
-            _empty_container_state(self.box)
+    def _end(self, init: JobInit) -> None:
+        """Close the job. Its namespaces are its own, so a namespaced init is left to tear them
+        down while the next job runs; elsewhere the next job must wait for its clean-up."""
+        init.close()
+        self.closing[init.pid] = time.monotonic() + _REPLY_TIMEOUT_S
+        if not self.box.namespaces:
+            _wait_for(init.pid, _REPLY_TIMEOUT_S)
+        for pid, deadline in list(self.closing.items()):
+            if _reaped(pid):
+                del self.closing[pid]
+            elif time.monotonic() > deadline:
+                _signal_all([pid], signal.SIGKILL)
         _reap_orphans()
 
 
-def _try_umount(path: str) -> None:
+def _reaped(pid: int) -> bool:
     try:
-        umount(path)
-    except OSError:
-        pass
+        return os.waitpid(pid, os.WNOHANG)[0] == pid
+    except ChildProcessError:
+        return True
+
+
+def _wait_for(pid: int, timeout_s: float) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not _reaped(pid):
+        if time.monotonic() > deadline:
+            _signal_all([pid], signal.SIGKILL)
+            deadline = float("inf")
+        time.sleep(0.001)
 
 
 def _empty_container_state(box: Sandbox) -> None:
-    """A container keeps its /tmp, /dev/shm and IPC objects between jobs: empty them (the runner is
-    root with CAP_DAC_OVERRIDE and CAP_FOWNER there; System V objects go as their owner)."""
+    """A container keeps its /tmp, /dev/shm, /work and System V IPC objects between jobs: empty
+    them (the init is root with CAP_DAC_OVERRIDE and CAP_FOWNER there; IPC objects go as their
+    owner, since removing another's needs CAP_SYS_ADMIN)."""
     for root in ("/tmp", "/dev/shm", box.work_root):
         for entry in _listdir(root):
             path = os.path.join(root, entry)
@@ -1824,9 +1938,9 @@ def sandbox_main(args: argparse.Namespace) -> int:
 
 def _box(args: argparse.Namespace) -> Sandbox:
     try:
-        program = seccomp_filter()
+        program: SeccompFilter | None = SeccompFilter(seccomp_filter())
     except KernelRefused:
-        program = b""  # no policy for this architecture: /ready says "seccomp": false
+        program = None  # no policy for this architecture: /ready says "seccomp": false
     return Sandbox(isolation=args.isolation, test_uid=args.test_uid, work_root=args.work_root, tmp_mb=args.tmp_mb,
                    shm_mb=args.shm_mb, work_mb=args.work_mb, seccomp=program)
 

@@ -99,11 +99,12 @@ def uid_of_tests(backend: str, base_uid: int) -> int:
     return base_uid
 
 
-def sandbox_containers(mine: bool = False) -> list[str]:
+def sandbox_containers(owner: int | None = None) -> list[str]:
     """Ids of sandbox containers (running or not) that exist now: after a pool closes, none.
-    `mine`: only those this process started (other checkouts' tests may share the daemon)."""
+    `owner`: only those the process with that pid started (another checkout's tests may share the
+    daemon); `os.getpid()` for this one's."""
     if shutil.which("docker") is None:
         return []
-    label = f"{OWNER}={socket.gethostname()}:{os.getpid()}" if mine else LABEL
+    label = LABEL if owner is None else f"{OWNER}={socket.gethostname()}:{owner}"
     out = subprocess.run(["docker", "ps", "-aq", "--filter", f"label={label}"], capture_output=True, text=True)
     return out.stdout.split()

@@ -34,14 +34,14 @@ def test_killed_container_mid_batch_is_retried_and_replaced() -> None:
             assert victims
             await asyncio.to_thread(victims[0].container.kill)
             results = await batch
-            return results, pool.replaced, pool.alive, len(sandbox_containers())
+            return results, pool.replaced, pool.alive, len(sandbox_containers(os.getpid()))
         finally:
             await pool.close()
 
     results, replaced, alive, containers = asyncio.run(go())
     assert [r["verdict"] for r in results] == ["AC"] * 8
     assert replaced >= 1 and alive == 2 and containers == 2  # healed: a fresh container took its place
-    assert sandbox_containers() == []
+    assert sandbox_containers(os.getpid()) == []
 
 
 def test_containers_are_hardened() -> None:
@@ -69,12 +69,12 @@ def test_containers_are_hardened() -> None:
     assert hc["NanoCpus"] > 0 and {"/tmp", "/work"} <= set(hc["Tmpfs"]) and attrs["Config"]["User"] == "0:0"
     assert f"--test-uid {_UID}" in " ".join(attrs["Config"]["Cmd"])
     uid = top["Titles"].index("UID")
-    assert [p[uid] for p in top["Processes"]] == ["root", "root"]  # the runner and its zygote; no test
+    assert [p[uid] for p in top["Processes"]] == ["root"] * 3  # runner, zygote, the next job's init; no test
     assert socket_dir.st_mode & 0o007 == 0, oct(socket_dir.st_mode)  # not world-reachable
     if os.geteuid() == 0:
         assert mounts.startswith("tmpfs") and "size=64k" in mounts, mounts
     assert not os.path.exists(path)
-    assert sandbox_containers() == []
+    assert sandbox_containers(os.getpid()) == []
 
 
 def test_containers_of_a_killed_api_are_removed_by_the_next_pool() -> None:
@@ -83,10 +83,11 @@ def test_containers_of_a_killed_api_are_removed_by_the_next_pool() -> None:
              "async def main():\n"
              f"    pool = DockerPool(1, ContainerSpec(image={sandbox_image()!r}), base_uid={_UID})\n"
              "    await pool.start()\n    os.kill(os.getpid(), signal.SIGKILL)\nasyncio.run(main())\n")
-    proc = subprocess.run([sys.executable, "-c", crash], cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
-                          capture_output=True, text=True, timeout=120)
-    assert proc.returncode == -signal.SIGKILL, proc.stderr
-    assert len(sandbox_containers()) == 1  # the orphan
+    proc = subprocess.Popen([sys.executable, "-c", crash], cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
+                            stderr=subprocess.PIPE, text=True)
+    _, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == -signal.SIGKILL, stderr
+    assert len(sandbox_containers(proc.pid)) == 1  # the orphan
 
     async def go() -> None:
         pool = make_pool("docker", 1, _UID)
@@ -94,7 +95,7 @@ def test_containers_of_a_killed_api_are_removed_by_the_next_pool() -> None:
         await pool.close()
 
     asyncio.run(go())
-    assert sandbox_containers() == []
+    assert sandbox_containers(proc.pid) == []
 
 
 def test_cpp_compiles_and_runs_in_the_container() -> None:
@@ -131,7 +132,7 @@ def test_image_without_runner_fails_start_and_leaves_nothing() -> None:
 
     sandbox_image()  # same daemon check as the other tests
     assert "exited" in asyncio.run(go())
-    assert sandbox_containers() == []
+    assert sandbox_containers(os.getpid()) == []
 
 
 def test_program_cannot_reach_the_runner_socket() -> None:
@@ -152,4 +153,4 @@ def test_program_cannot_reach_the_runner_socket() -> None:
             await pool.close()
 
     assert asyncio.run(go()) == ("RE", "AC", 0)  # RE: PermissionError
-    assert sandbox_containers() == []
+    assert sandbox_containers(os.getpid()) == []

@@ -190,9 +190,10 @@ class LocalPool(RunnerPool):
         tree: CgroupTree | None = None
         self.cgroup_status = "off"
         if cgroups:
-            tree, self.cgroup_status = find_tree(f"cascade-verifiers-{os.getpid()}-{uuid.uuid4().hex[:6]}")
-        if tree is None and cgroups:
-            log.warning("local sandbox runners without a cgroup: %s", self.cgroup_status)
+            tree, status = find_tree(f"cascade-verifiers-{os.getpid()}-{uuid.uuid4().hex[:6]}")
+            self.cgroup_status = status if tree else f"none: {status}"
+            if tree is None:
+                log.warning("local sandbox runners without a cgroup: %s", status)
         self.tree = tree
         self.staged: str | None = None
         if run_as:
