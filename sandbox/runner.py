@@ -27,8 +27,6 @@ length + UTF-8 JSON, one job per frame, one result per frame.
 
 from __future__ import annotations
 
-import argparse
-import base64
 import builtins
 import ctypes
 import enum
@@ -40,7 +38,6 @@ import io
 import json
 import math
 import os
-import platform
 import resource
 import select
 import selectors
@@ -54,7 +51,10 @@ import time
 import traceback
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, BinaryIO, NoReturn, TypedDict, cast
+from typing import TYPE_CHECKING, Any, BinaryIO, TypedDict, cast
+
+if TYPE_CHECKING:
+    import argparse
 
 # ---------------------------------------------------------------- the wire types
 
@@ -243,7 +243,7 @@ def encode_value(value: Any, depth: int = 0) -> Any:
     if isinstance(value, (set, frozenset)):
         return {"f" if isinstance(value, frozenset) else "s": [encode_value(v, depth + 1) for v in value]}
     if isinstance(value, (bytes, bytearray)):
-        return {"b": base64.b64encode(bytes(value)).decode()}
+        return {"b": bytes(value).hex()}
     if isinstance(value, complex):
         return {"c": [value.real, value.imag]}
     if isinstance(value, range):
@@ -267,7 +267,7 @@ def decode_value(data: Any, depth: int = 0) -> Any:
     if tag == "d" and isinstance(body, list):
         return {_hashable(decode_value(k, depth + 1)): decode_value(v, depth + 1) for k, v in body}
     if tag == "b" and isinstance(body, str):
-        return base64.b64decode(body, validate=True)
+        return bytes.fromhex(body)
     if tag == "c" and isinstance(body, list) and len(body) == 2:
         return complex(float(body[0]), float(body[1]))
     if tag == "r" and isinstance(body, list) and len(body) == 3 and all(type(x) is int for x in body):
@@ -371,16 +371,22 @@ _NR: dict[str, dict[str, int]] = {
         "sethostname": 161, "setdomainname": 162,
     },
 }
-_ARCH = platform.machine()
+_ARCH = os.uname().machine
 # What a test may not do, after nsjail's and Docker's default policies: debug or read other
-# processes, change mounts or namespaces, load kernel code, touch keyrings, clocks, swap, quotas.
+# processes, enter or make namespaces, load kernel code, touch keyrings, clocks, swap, quotas.
 # `clone` is allowed unless it asks for a namespace; `clone3` answers ENOSYS (its flags sit in
-# memory a filter cannot read), so libc falls back to `clone`.
+# memory a filter cannot read), so libc falls back to `clone`. The job init installs the filter
+# for itself and so for every test it forks (one install per runner, not per process); it still
+# renews a job's mount and IPC namespaces, so `mount`, `umount2` and `unshare` of exactly those
+# two pass the filter, and the kernel refuses them to a test (they need CAP_SYS_ADMIN, which no
+# test holds), as Docker's default policy leaves them to the capability check.
 DENIED_SYSCALLS = tuple(
-    name for name in _NR.get(_ARCH, {}) if name not in ("pivot_root", "capset", "clone", "clone3")
+    name for name in _NR.get(_ARCH, {})
+    if name not in ("pivot_root", "capset", "clone", "clone3", "unshare", "mount", "umount2")
 )
 _NAMESPACE_FLAGS = (CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS
                     | CLONE_NEWCGROUP | CLONE_NEWTIME)
+_RENEWED_FLAGS = CLONE_NEWNS | CLONE_NEWIPC
 
 
 def _syscall(name: str, *args: Any) -> int:
@@ -388,7 +394,8 @@ def _syscall(name: str, *args: Any) -> int:
 
 
 def seccomp_filter() -> bytes:
-    """A classic-BPF seccomp program: deny DENIED_SYSCALLS with EPERM, namespaces in clone, clone3."""
+    """A classic-BPF seccomp program: DENIED_SYSCALLS, namespaces in clone, and unshare of
+    anything but a mount and IPC namespace answer EPERM; clone3 answers ENOSYS."""
     if _ARCH not in _AUDIT_ARCH:
         raise KernelRefused(errno.ENOSYS, f"no seccomp policy for architecture {_ARCH}")
     nr = _NR[_ARCH]
@@ -402,9 +409,12 @@ def seccomp_filter() -> bytes:
         prog.append((jge, "deny", None, 0x40000000))  # the x32 ABI's numbers would dodge the list
     for name in DENIED_SYSCALLS:
         prog.append((jeq, "deny", None, nr[name]))
-    prog += [(jeq, "clone", None, nr["clone"]), (jeq, "enosys", None, nr["clone3"]), (ret, None, None, allow)]
+    prog += [(jeq, "clone", None, nr["clone"]), (jeq, "unshare", None, nr["unshare"]),
+             (jeq, "enosys", None, nr["clone3"]), (ret, None, None, allow)]
     labels = {"clone": len(prog)}
     prog += [(ld, None, None, 16), (jset, "deny", None, _NAMESPACE_FLAGS), (ret, None, None, allow)]
+    labels["unshare"] = len(prog)
+    prog += [(ld, None, None, 16), (jset, "deny", None, 0xFFFFFFFF & ~_RENEWED_FLAGS), (ret, None, None, allow)]
     labels["deny"] = len(prog)
     prog.append((ret, None, None, eperm))
     labels["enosys"] = len(prog)
@@ -483,6 +493,16 @@ class Sandbox:
     def namespaces(self) -> bool:
         return self.isolation == "namespaces"
 
+    def to_json(self) -> str:
+        """How the zygote is told (one argument: it parses no command line, so it imports less,
+        and every fork of it copies less)."""
+        return json.dumps({"isolation": self.isolation, "test_uid": self.test_uid, "work_root": self.work_root,
+                           "tmp_mb": self.tmp_mb, "shm_mb": self.shm_mb, "work_mb": self.work_mb})
+
+    @classmethod
+    def from_json(cls, text: str) -> Sandbox:
+        return cls(**json.loads(text), seccomp=_seccomp())
+
     def describe(self) -> dict[str, Any]:
         """What the host reports in /ready: how tests are confined here."""
         return {"isolation": self.isolation, "seccomp": bool(self.seccomp),
@@ -501,7 +521,7 @@ def _in_user_namespace() -> bool:
 # ---------------------------------------------------------------- inside a test process
 
 
-def _child_setup(box: Sandbox, request: dict[str, Any], fds: list[int], confined: bool) -> None:
+def _child_setup(box: Sandbox, request: dict[str, Any], fds: list[int]) -> None:
     """Limits, privileges, seccomp; `fds` become 0, 1, 2, ... Any failure exits CHILD_SETUP_FAILED
     before the ready byte is written, so the runner can tell it from the program's own exit."""
     os.setsid()
@@ -531,11 +551,7 @@ def _child_setup(box: Sandbox, request: dict[str, Any], fds: list[int], confined
         os.setresuid(box.test_uid, box.test_uid, box.test_uid)  # clears every capability
     elif box.isolation != "none":
         drop_capabilities()
-    os.chdir(request["workdir"])
-    if not confined:  # the job init's own no_new_privs and filter are ours already when it has them
-        prctl(PR_SET_NO_NEW_PRIVS, 1, "prctl(PR_SET_NO_NEW_PRIVS)")
-        if box.seccomp:
-            box.seccomp.install()
+    os.chdir(request["workdir"])  # no_new_privs and the seccomp filter are the job init's, inherited
     os.environ.clear()
     os.environ.update({"PATH": _PATH, "HOME": request["workdir"], "LANG": "C.UTF-8"})
 
@@ -770,7 +786,7 @@ def _last_lines(trace: str) -> str:
     return " | ".join(lines[-2:])[-500:]
 
 
-def _test_process(box: Sandbox, fds: list[int], workdir: str, confined: bool) -> None:
+def _test_process(box: Sandbox, fds: list[int], workdir: str) -> None:
     """In a freshly forked child of the job init: read the request, confine, run. Never returns.
 
     `fds`: the request memfd, then the fds the process gets as 0, 1, 2, ..., the last of which is
@@ -779,7 +795,7 @@ def _test_process(box: Sandbox, fds: list[int], workdir: str, confined: bool) ->
         with os.fdopen(fds[0], "rb") as f:
             request = json.loads(f.read())
         request["workdir"] = workdir
-        _child_setup(box, request, fds[1:], confined)
+        _child_setup(box, request, fds[1:])
         ready = len(fds) - 2
         role = request["role"]
         if role == "exec":
@@ -820,23 +836,20 @@ def recv_message(sock: socket.socket, max_fds: int = 0) -> tuple[dict[str, Any] 
 
 
 class JobInitProcess:
-    """The job init's own state: which spawned processes are whose (by the runner's sequence
-    number), and the work directories it made for them."""
+    """The init's own state: which spawned processes are whose (by the runner's sequence number),
+    and the work directories it made for them."""
 
     def __init__(self, box: Sandbox, sock: socket.socket) -> None:
         self.box, self.sock = box, sock
         self.tracked: dict[int, int] = {}  # pid -> seq
         self.dirs: list[str] = []  # the current test's work directories
-        # A fresh tmpfs per job in namespaces, the container's own /work (emptied after each job),
-        # or a temporary directory of ours (isolation "none").
-        self.root = tempfile.mkdtemp(prefix="cascade-job-") if box.isolation == "none" else box.work_root
+        self.root = box.work_root  # the job's: a fresh tmpfs (namespaces), emptied (container), temporary ("none")
         self.build = os.path.join(self.root, "build")
-        self.confined = False  # whether our own no_new_privs and seccomp filter are on (then inherited)
 
     def serve(self) -> None:
-        """Serve spawn, sweep and seal requests until the runner closes the job; never returns.
+        """Serve job, spawn, sweep, seal and end requests until the runner goes; never returns.
 
-        As the namespace's init (or a subreaper) we reap the test's orphans too, so their CPU time
+        As the namespace's init (or a subreaper) we reap the tests' orphans too, so their CPU time
         adds up in ours (RUSAGE_CHILDREN), and whether any process is left is one waitid away."""
         prctl(PR_SET_DUMPABLE, 0)
         signal.signal(signal.SIGINT, signal.SIG_DFL)  # as PID 1, signals without a handler are ignored
@@ -846,6 +859,9 @@ class JobInitProcess:
         drop_bounding_set()
         if self.box.test_uid is None and self.box.isolation != "none":
             lock_root_out()
+        prctl(PR_SET_NO_NEW_PRIVS, 1, "prctl(PR_SET_NO_NEW_PRIVS)")
+        if self.box.seccomp:
+            self.box.seccomp.install()
         wake_r, wake_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
         signal.signal(signal.SIGCHLD, lambda *_: None)
         signal.set_wakeup_fd(wake_w)
@@ -865,15 +881,39 @@ class JobInitProcess:
                     message, fds = None, []
                 if message is None:
                     self._end_job()
-                op = message["op"]
-                if op == "spawn":
-                    self._spawn(int(message["seq"]), str(message["dir"]), fds)
-                elif op == "sweep":
-                    exits = _sweep(self.box, self.tracked)
-                    self._remove_dirs()
-                    send_message(self.sock, {"op": "sweep", "cpu": _children_cpu(), "exits": exits})
-                elif op == "seal":
-                    send_message(self.sock, {"op": "seal", "exe": self._seal(str(message["exe"]))})
+                    os._exit(0)
+                self._handle(message, fds)
+
+    def _handle(self, message: dict[str, Any], fds: list[int]) -> None:
+        op = message["op"]
+        if op == "spawn":
+            self._spawn(int(message["seq"]), str(message["dir"]), fds)
+        elif op == "sweep":
+            exits = _sweep(self.box, self.tracked)
+            self._remove_dirs()
+            send_message(self.sock, {"op": op, "cpu": _children_cpu(), "exits": exits})
+        elif op == "seal":
+            send_message(self.sock, {"op": op, "exe": self._seal(str(message["exe"]))})
+        elif op == "job":
+            self._new_job()
+            send_message(self.sock, {"op": op})
+        elif op == "end":
+            self._end_job()
+            send_message(self.sock, {"op": op, "cpu": _children_cpu()})
+
+    def _new_job(self) -> None:
+        """A sample's own /tmp, /dev/shm, /work and System V IPC. In namespaces: a new mount and
+        IPC namespace each time (the previous job's are freed with its last process), where the
+        copied old tmpfs mounts are detached and fresh ones mounted; no process is forked for it."""
+        if self.box.namespaces:
+            unshare(CLONE_NEWNS | CLONE_NEWIPC)
+            for path, size, mode in (("/tmp", self.box.tmp_mb, "1777"), ("/dev/shm", self.box.shm_mb, "1777"),
+                                     (self.box.work_root, self.box.work_mb, "0755")):
+                umount(path)
+                mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, f"size={size}m,mode={mode}")
+        elif self.box.isolation == "none":
+            self.root = tempfile.mkdtemp(prefix="cascade-job-")
+            self.build = os.path.join(self.root, "build")
 
     def _spawn(self, seq: int, directory: str, fds: list[int]) -> None:
         if directory == "build":
@@ -881,19 +921,12 @@ class JobInitProcess:
         else:
             workdir = os.path.join(self.root, f"t{seq}")
             self.dirs.append(workdir)
-            if not self.confined:
-                # From the first test on (the compile and the build directory's seal are done), we
-                # take no_new_privs and the filter ourselves: one install per job, not per process.
-                prctl(PR_SET_NO_NEW_PRIVS, 1, "prctl(PR_SET_NO_NEW_PRIVS)")
-                if self.box.seccomp:
-                    self.box.seccomp.install()
-                self.confined = True
         os.mkdir(workdir)
         if self.box.test_uid is not None and os.geteuid() == 0:
             os.chown(workdir, self.box.test_uid, self.box.test_uid)
         pid = os.fork()
         if pid == 0:
-            _test_process(self.box, fds, workdir, self.confined)
+            _test_process(self.box, fds, workdir)
         for fd in fds:
             os.close(fd)
         self.tracked[pid] = seq
@@ -932,15 +965,16 @@ class JobInitProcess:
             mount(None, self.build, None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV)
         return path
 
-    def _end_job(self) -> NoReturn:
-        """The runner closed the job: kill what is left; in a container, where /tmp, /dev/shm,
-        /work and System V IPC outlive us, empty them before the next job starts."""
+    def _end_job(self) -> None:
+        """Kill whatever of the job is left. In a container, where /tmp, /dev/shm, /work and
+        System V IPC outlive the job, empty them before the next one; in namespaces the next job's
+        fresh ones replace them."""
         _sweep(self.box, self.tracked)
+        self._remove_dirs()
         if self.box.isolation == "container":
             _empty_container_state(self.box)
         elif self.box.isolation == "none":
             shutil.rmtree(self.root, ignore_errors=True)
-        os._exit(0)
 
 
 def _children_cpu() -> float:
@@ -1059,8 +1093,9 @@ def live_processes(candidate: Callable[[int], bool]) -> list[int]:
 
 
 def zygote_main(box: Sandbox, sock: socket.socket) -> None:
-    """Fork a job init per request ({"op": "job"} with the job's socket); reply {"ok"} once it
-    runs. Never holds a job: the runner keeps those."""
+    """Fork a job init per request ({"op": "init"} with its socket); reply {"ok"} once it runs.
+    Never holds a job: the runner keeps those. Asked once per runner, and again should an init
+    ever fail."""
     prctl(PR_SET_DUMPABLE, 0)
     # The preloaded modules' objects leave the cyclic GC's reach: a collection in a forked test
     # would otherwise touch every one of them, copying the pages they share with us.
@@ -1085,16 +1120,15 @@ def zygote_main(box: Sandbox, sock: socket.socket) -> None:
 
 
 def _start_job_init(box: Sandbox, job_fd: int) -> None:
-    """In the zygote's child: enter the job's namespaces with a fresh /tmp, /dev/shm and /work,
-    mounted before any test exists; fork the init; send its pid as the runner sees it; exit."""
+    """In the zygote's child: enter new PID, mount and IPC namespaces, fork their init (which
+    mounts its /proc), send its pid as the runner sees it, exit."""
     code = 1
     try:
         sock = socket.socket(fileno=job_fd)
         if box.namespaces:
             unshare(CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC)
-            for path, size, mode in (("/tmp", box.tmp_mb, "1777"), ("/dev/shm", box.shm_mb, "1777"),
-                                     (box.work_root, box.work_mb, "0755")):
-                mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, f"size={size}m,mode={mode}")
+            for path in ("/tmp", "/dev/shm", box.work_root):  # what each job's unshare replaces
+                mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m")
         pid = os.fork()
         if pid == 0:
             try:
@@ -1112,20 +1146,19 @@ def _start_job_init(box: Sandbox, job_fd: int) -> None:
 
 
 class _Zygote:
-    """The runner's side of the zygote: exec'd fresh (so it holds nothing of ours), asked for the
-    next job's init while the current job runs, and started again should it ever fail."""
+    """The runner's side of the zygote: exec'd fresh (so it holds nothing of ours), asked for a
+    job init, and started again should it ever fail."""
 
-    def __init__(self, box: Sandbox, argv: list[str]) -> None:
-        self.box, self.argv = box, argv
+    def __init__(self, box: Sandbox) -> None:
+        self.box = box
         self.pid = -1
         self.sock: socket.socket | None = None
-        self.pending: socket.socket | None = None  # the next job's socket, asked for, not collected
 
     def _start(self) -> socket.socket:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         os.set_inheritable(theirs.fileno(), True)
         path = SANDBOX_PATH if self.box.namespaces else os.path.abspath(__file__)
-        argv = [sys.executable, "-I", path, "zygote", "--fd", str(theirs.fileno()), *self.argv]
+        argv = [sys.executable, "-I", path, "zygote", str(theirs.fileno()), self.box.to_json()]
         self.pid = os.posix_spawn(sys.executable, argv, dict(os.environ))
         theirs.close()
         ours.settimeout(_REPLY_TIMEOUT_S)
@@ -1133,45 +1166,31 @@ class _Zygote:
         return ours
 
     def stop(self) -> None:
-        for sock in (self.sock, self.pending):
-            if sock is not None:
-                sock.close()
+        if self.sock is not None:
+            self.sock.close()
         if self.pid > 0:
             try:
                 os.kill(self.pid, signal.SIGKILL)
                 os.waitpid(self.pid, 0)
             except OSError:
                 pass
-        self.pid, self.sock, self.pending = -1, None, None
+        self.pid, self.sock = -1, None
 
-    def ask(self) -> None:
-        """Have the zygote fork the next job's init now; `take` collects it."""
-        sock = self.sock or self._start()
-        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        try:
-            send_message(sock, {"op": "job"}, [theirs.fileno()])
-            self.pending = ours
-        except OSError:
-            ours.close()
-            self.stop()
-        finally:
-            theirs.close()
-
-    def take(self, infra_isolated: bool) -> JobInit:
-        """The job init asked for (or a fresh one); raises RuntimeError if the zygote fails twice."""
+    def job_init(self) -> JobInit:
+        """A fresh job init; raises RuntimeError if the zygote fails twice in a row."""
         for _ in range(2):
-            if self.pending is None:
-                self.ask()
-            pending, self.pending = self.pending, None
+            ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
             try:
-                assert self.sock is not None and pending is not None
-                reply, _ = recv_message(self.sock)
+                sock = self.sock or self._start()
+                send_message(sock, {"op": "init"}, [theirs.fileno()])
+                theirs.close()
+                reply, _ = recv_message(sock)
                 if reply is not None and reply.get("ok"):
-                    return JobInit(pending, {os.getpid(), self.pid}, infra_isolated)
-            except (OSError, ValueError, RuntimeError, AssertionError):
+                    return JobInit(ours, {os.getpid(), self.pid}, self.box.isolation != "none")
+            except (OSError, ValueError, RuntimeError):
                 pass
-            if pending is not None:
-                pending.close()
+            theirs.close()
+            ours.close()
             self.stop()
         raise RuntimeError("the zygote could not start a job init twice in a row")
 
@@ -1282,10 +1301,18 @@ class JobInit:
     def _is_test(self, pid: int) -> bool:
         return pid not in self.infra
 
-    def close(self) -> None:
-        """End the job: the init sweeps (in a container, also empties what outlives it) and exits;
-        in namespaces the kernel then tears them down with whatever is left."""
+    def begin(self) -> None:
+        """A new job: fresh /tmp, /dev/shm, /work and IPC namespace (or emptied ones)."""
+        self._ask({"op": "job"})
+
+    def end(self) -> None:
+        """End the job: whatever of it is left is killed (and, in a container, emptied)."""
+        self.cpu_reaped = float(self._ask({"op": "end"})["cpu"])
+
+    def kill(self) -> None:
+        """Give up on this init (it failed): it and, in namespaces, every process of its jobs go."""
         self.sock.close()
+        _signal_all([self.pid], signal.SIGKILL)
 
 
 # ---------------------------------------------------------------- running one test
@@ -1601,61 +1628,33 @@ def _launch(job: Job, test: Test, exe: str | None) -> Launch:
 
 
 class Runner:
-    """Jobs in, results out. Each job gets a job init of its own, forked by the zygote while the
-    previous job ran, so that starting one costs a job nothing."""
+    """Jobs in, results out, through one job init that lives as long as the runner: each job
+    gets fresh namespaces from it without a process being started for the job."""
 
-    def __init__(self, box: Sandbox, zygote_argv: list[str]) -> None:
+    def __init__(self, box: Sandbox) -> None:
         self.box = box
         if box.isolation != "namespaces":
-            prctl(PR_SET_CHILD_SUBREAPER, 1)  # job inits whose parent exits come to us
-        self.zygote = _Zygote(box, zygote_argv)
-        self.closing: dict[int, float] = {}  # job inits told to end -> when to stop waiting for them
-        # A job init ends after its job, on its own time: collect it then, not at the next job.
-        signal.signal(signal.SIGCHLD, lambda *_: _reap_orphans())
-        self.zygote.ask()  # the first job's init, started now rather than in its time
+            prctl(PR_SET_CHILD_SUBREAPER, 1)  # a failed init's orphans come to us
+        signal.signal(signal.SIGCHLD, lambda *_: _reap_orphans())  # a killed init, a restarted zygote
+        self.zygote = _Zygote(box)
+        self.init: JobInit | None = self.zygote.job_init()  # now, not in the first job's time
 
     def run_job(self, job: Job) -> JobResult:
         """Execute all tests of one job; stop at the first failure unless early_exit is false."""
         job = cast(Job, {**job, "limits": {**DEFAULT_LIMITS, **job.get("limits", {})}})
-        init = self.zygote.take(self.box.isolation != "none")
-        self.zygote.ask()  # the next job's, while this one runs
+        init = self.init or self.zygote.job_init()
+        self.init = None  # until the job is over and the init proved well
+        init.begin()
         try:
             result = JobRun(init, job).run()
-        finally:
-            self._end(init)
+            init.end()
+        except BaseException:
+            init.kill()  # and the next job gets a fresh one
+            raise
+        self.init = init
         if not job["tests"]:
             result["sandbox"] = self.box.describe()  # type: ignore[typeddict-unknown-key]
         return result
-
-    def _end(self, init: JobInit) -> None:
-        """Close the job. Its namespaces are its own, so a namespaced init is left to tear them
-        down while the next job runs; elsewhere the next job must wait for its clean-up."""
-        init.close()
-        self.closing[init.pid] = time.monotonic() + _REPLY_TIMEOUT_S
-        if not self.box.namespaces:
-            _wait_for(init.pid, _REPLY_TIMEOUT_S)
-        for pid, deadline in list(self.closing.items()):
-            if _reaped(pid):
-                del self.closing[pid]
-            elif time.monotonic() > deadline:
-                _signal_all([pid], signal.SIGKILL)
-        _reap_orphans()
-
-
-def _reaped(pid: int) -> bool:
-    try:
-        return os.waitpid(pid, os.WNOHANG)[0] == pid
-    except ChildProcessError:
-        return True
-
-
-def _wait_for(pid: int, timeout_s: float) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not _reaped(pid):
-        if time.monotonic() > deadline:
-            _signal_all([pid], signal.SIGKILL)
-            deadline = float("inf")
-        time.sleep(0.001)
 
 
 def _empty_container_state(box: Sandbox) -> None:
@@ -1933,7 +1932,7 @@ def sandbox_main(args: argparse.Namespace) -> int:
         build_root(binds, runner_path)
         socket.sethostname("sandbox")
         box = _box(args)
-        runner = Runner(box, _box_argv(args))
+        runner = Runner(box)
     except (OSError, KernelRefused, RuntimeError) as exc:
         sys.stderr.write(f"{UNAVAILABLE_PREFIX}cannot build the sandbox: {exc}\n")
         os._exit(SANDBOX_UNAVAILABLE)
@@ -1941,13 +1940,16 @@ def sandbox_main(args: argparse.Namespace) -> int:
     os._exit(0)
 
 
-def _box(args: argparse.Namespace) -> Sandbox:
+def _seccomp() -> SeccompFilter | None:
     try:
-        program: SeccompFilter | None = SeccompFilter(seccomp_filter())
+        return SeccompFilter(seccomp_filter())
     except KernelRefused:
-        program = None  # no policy for this architecture: /ready says "seccomp": false
+        return None  # no policy for this architecture: /ready says "seccomp": false
+
+
+def _box(args: argparse.Namespace) -> Sandbox:
     return Sandbox(isolation=args.isolation, test_uid=args.test_uid, work_root=args.work_root, tmp_mb=args.tmp_mb,
-                   shm_mb=args.shm_mb, work_mb=args.work_mb, seccomp=program)
+                   shm_mb=args.shm_mb, work_mb=args.work_mb, seccomp=_seccomp())
 
 
 _CLAIMS: list[int] = []  # the fds holding our uid claim, open for our whole life
@@ -1968,15 +1970,6 @@ def claim_uid(directory: str, first: int) -> int:
     raise RuntimeError(f"no free test uid in {directory}")
 
 
-def _box_argv(args: argparse.Namespace) -> list[str]:
-    """The zygote's command line: the same Sandbox as ours."""
-    argv = ["--isolation", args.isolation, "--work-root", args.work_root, "--tmp-mb", str(args.tmp_mb),
-            "--shm-mb", str(args.shm_mb), "--work-mb", str(args.work_mb)]
-    if args.test_uid is not None:
-        argv += ["--test-uid", str(args.test_uid)]
-    return argv
-
-
 _PRELOAD = ("collections", "itertools", "functools", "heapq", "bisect", "math", "re", "string",
             "typing", "fractions", "decimal", "random", "statistics", "copy", "operator", "array",
             "dataclasses", "traceback", "encodings.idna", "glob")
@@ -1992,6 +1985,8 @@ def _preload() -> None:
 
 
 def _parser() -> argparse.ArgumentParser:
+    import argparse  # not in the zygote, which every test is a fork of
+
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--test-uid", type=int, default=None, help="run tests as this uid (the runner is root)")
     common.add_argument("--work-root", default="/work", help="where per-test work dirs are made")
@@ -2015,18 +2010,15 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--claim-uid-in", metavar="DIR", help="replicas sharing DIR take distinct uids from "
                        "--test-uid upwards (RLIMIT_NPROC counts per uid: one replica's fork bomb must not "
                        "starve another's tests)")
-    zygote = sub.add_parser("zygote", parents=[common], help="internal: the runner's zygote")
-    zygote.add_argument("--fd", type=int, required=True)
-    zygote.add_argument("--isolation", default="none")
     return parser
 
 
 def main(argv: list[str]) -> int:
-    args = _parser().parse_args(argv[1:])
-    _preload()
-    if args.command == "zygote":
-        zygote_main(_box(args), socket.socket(fileno=args.fd))
+    if argv[1:2] == ["zygote"]:  # runner.py zygote FD SANDBOX_JSON, started by the runner itself
+        _preload()
+        zygote_main(Sandbox.from_json(argv[3]), socket.socket(fileno=int(argv[2])))
         return 0
+    args = _parser().parse_args(argv[1:])
     if args.command == "sandbox":
         return sandbox_main(args)
     signal.signal(signal.SIGPIPE, signal.SIG_DFL)
@@ -2035,7 +2027,7 @@ def main(argv: list[str]) -> int:
     box = _box(args)
     if box.isolation == "container":
         os.makedirs(box.work_root, exist_ok=True)
-    runner = Runner(box, _box_argv(args))
+    runner = Runner(box)
     if args.socket:
         serve_socket(runner, args.socket, args.socket_mode, args.socket_group)
     else:
