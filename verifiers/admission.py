@@ -19,9 +19,7 @@ class Overloaded(Exception):
     def __init__(self, domain: str, admitted: int, capacity: int, retry_after_s: float) -> None:
         self.domain = domain
         self.retry_after_s = retry_after_s
-        super().__init__(
-            f"domain {domain!r} is at capacity ({admitted} of {capacity} items admitted); retry later"
-        )
+        super().__init__(f"domain {domain!r} is at capacity ({admitted} of {capacity} items admitted); retry later")
 
 
 class Admission:

@@ -31,8 +31,11 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--host", help="bind address (default 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port (default 8000)")
     serve.add_argument("--config", type=Path, help="YAML/TOML/JSON settings file")
-    serve.add_argument("--ray", metavar="ADDRESS",
-                       help="run the math workers and sandbox runners as actors on this Ray cluster (HOST:PORT or auto)")
+    serve.add_argument(
+        "--ray",
+        metavar="ADDRESS",
+        help="run the math workers and sandbox runners as actors on this Ray cluster (HOST:PORT or auto)",
+    )
 
     score = sub.add_parser("score", help="score a JSONL of native items offline")
     score.add_argument("input", type=Path, help="JSONL, one /score item per line")
@@ -41,8 +44,11 @@ def main(argv: list[str] | None = None) -> int:
     score.add_argument("--chunk", type=int, default=512, help="items in flight at once")
 
     args = parser.parse_args(argv)
-    flags = (("server.host", args.host), ("server.port", args.port), ("ray.address", args.ray)) \
-        if args.command == "serve" else ()
+    flags = (
+        (("server.host", args.host), ("server.port", args.port), ("ray.address", args.ray))
+        if args.command == "serve"
+        else ()
+    )
     try:
         settings = Settings.load(args.config, **{k: v for k, v in flags if v is not None})
     except ValidationError as exc:  # a configuration mistake, not a crash: say what, not where in our code
@@ -59,7 +65,9 @@ def serve_command(settings: Settings) -> int:
 
     from verifiers.server import create_app
 
-    logging.basicConfig(level=settings.server.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=settings.server.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     uvicorn.run(
         create_app(settings),
         host=settings.server.host,
@@ -80,9 +88,12 @@ async def score_command(settings: Settings, src: Path, dst: Path, chunk: int) ->
     rewards: dict[str, list[float]] = {}
     started = time.perf_counter()
     async with Engine(settings) as engine:
-        with dst.open("wb") as out, Progress(
-            TextColumn("scoring"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console
-        ) as progress:
+        with (
+            dst.open("wb") as out,
+            Progress(
+                TextColumn("scoring"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console
+            ) as progress,
+        ):
             bar = progress.add_task("score", total=len(lines))
             for start in range(0, len(lines), chunk):
                 batch = lines[start : start + chunk]

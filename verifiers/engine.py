@@ -12,7 +12,7 @@ import gc
 import json
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -157,13 +157,15 @@ class Engine:
         for name, verifier in self._verifiers.items():
             try:
                 state = verifier.readiness()
-            except Exception as exc:  # noqa: BLE001 - a broken probe means not ready, never a 500
+            except Exception as exc:  # a broken probe means not ready, never a 500
                 log.exception("%s: readiness probe failed", name)
                 state = Readiness(False, {"error": f"readiness probe failed: {exc!r}"})
             gate = self._admission.get(name)
             if gate is not None:
-                state = Readiness(state.ready, {**state.detail, "admitted": gate.admitted, "waiting": gate.waiting,
-                                                "capacity": gate.capacity})
+                state = Readiness(
+                    state.ready,
+                    {**state.detail, "admitted": gate.admitted, "waiting": gate.waiting, "capacity": gate.capacity},
+                )
             out[name] = state
         for name, why in self._unavailable.items():
             out[name] = Readiness(False, {"unavailable": why})
@@ -255,7 +257,9 @@ class Engine:
         elif verdict.status is Status.INFRA_ERROR:
             m.infra_errors.labels(domain).inc()
 
-    def _batch_runner(self, domain: str, verifier: Verifier[Any]):  # noqa: ANN202 - closure
+    def _batch_runner(
+        self, domain: str, verifier: Verifier[Any]
+    ) -> Callable[[list[_Queued]], Awaitable[list[Verdict]]]:
         deadline = self.settings.engine.item_deadline_s
         depth = self.metrics.queue_depth.labels(domain)
         in_flight = self.metrics.in_flight.labels(domain)

@@ -15,46 +15,48 @@ class Metrics:
             "verifiers_requests", "HTTP requests by endpoint and status code", ["endpoint", "code"], registry=r
         )
         self.request_latency = Histogram(
-            "verifiers_request_latency_seconds", "HTTP request latency", ["endpoint"],
-            buckets=_LATENCY_BUCKETS, registry=r,
+            "verifiers_request_latency_seconds",
+            "HTTP request latency",
+            ["endpoint"],
+            buckets=_LATENCY_BUCKETS,
+            registry=r,
         )
         self.item_latency = Histogram(
-            "verifiers_item_latency_seconds", "Per-item latency from arrival to verdict", ["domain"],
-            buckets=_LATENCY_BUCKETS, registry=r,
+            "verifiers_item_latency_seconds",
+            "Per-item latency from arrival to verdict",
+            ["domain"],
+            buckets=_LATENCY_BUCKETS,
+            registry=r,
         )
         self.queue_wait = Histogram(
-            "verifiers_queue_wait_seconds", "Per-item wait from arrival (admission included) until its batch started", ["domain"],
-            buckets=_LATENCY_BUCKETS, registry=r,
+            "verifiers_queue_wait_seconds",
+            "Per-item wait from arrival (admission included) until its batch started",
+            ["domain"],
+            buckets=_LATENCY_BUCKETS,
+            registry=r,
         )
         self.execution = Histogram(
-            "verifiers_batch_execution_seconds", "Time a batch spent in its verifier (queue time excluded)",
-            ["domain"], buckets=_LATENCY_BUCKETS, registry=r,
+            "verifiers_batch_execution_seconds",
+            "Time a batch spent in its verifier (queue time excluded)",
+            ["domain"],
+            buckets=_LATENCY_BUCKETS,
+            registry=r,
         )
         self.rejected = Counter(
-            "verifiers_rejected", "Items refused by admission control (429 on /score, infra_error on "
-            "/get_reward after waiting)", ["domain"], registry=r,
+            "verifiers_rejected",
+            "Items refused by admission control (429 on /score, infra_error on /get_reward after waiting)",
+            ["domain"],
+            registry=r,
         )
-        self.verdicts = Counter(
-            "verifiers_verdicts", "Verdicts by domain and status", ["domain", "status"], registry=r
-        )
-        self.timeouts = Counter(
-            "verifiers_timeouts", "Items that hit a hard deadline", ["domain"], registry=r
-        )
+        self.verdicts = Counter("verifiers_verdicts", "Verdicts by domain and status", ["domain", "status"], registry=r)
+        self.timeouts = Counter("verifiers_timeouts", "Items that hit a hard deadline", ["domain"], registry=r)
         self.infra_errors = Counter(
             "verifiers_infra_errors", "Items masked because of an infrastructure failure", ["domain"], registry=r
         )
-        self.queue_depth = Gauge(
-            "verifiers_queue_depth", "Items waiting to join a batch", ["domain"], registry=r
-        )
-        self.in_flight = Gauge(
-            "verifiers_in_flight", "Items inside a running batch", ["domain"], registry=r
-        )
-        self.cache = Counter(
-            "verifiers_cache", "Cache lookups by cache and result", ["cache", "result"], registry=r
-        )
+        self.queue_depth = Gauge("verifiers_queue_depth", "Items waiting to join a batch", ["domain"], registry=r)
+        self.in_flight = Gauge("verifiers_in_flight", "Items inside a running batch", ["domain"], registry=r)
+        self.cache = Counter("verifiers_cache", "Cache lookups by cache and result", ["cache", "result"], registry=r)
         self.worker_restarts = Counter(
             "verifiers_worker_restarts", "Worker processes killed or replaced", ["pool", "reason"], registry=r
         )
-        self.pool_workers = Gauge(
-            "verifiers_pool_workers", "Workers by pool and state", ["pool", "state"], registry=r
-        )
+        self.pool_workers = Gauge("verifiers_pool_workers", "Workers by pool and state", ["pool", "state"], registry=r)

@@ -18,7 +18,6 @@ from verifiers.engine import Engine, LabelError, UnknownDomain
 from verifiers.sample import Sample
 from verifiers.verdict import Status, Verdict
 
-
 _SPECIAL_TAIL_CHARS = 512
 
 
@@ -108,8 +107,9 @@ class OpenRLHFAdapter:
         prepared: list[Sample[Any] | Verdict] = []
         domains: list[str | None] = []
         for i in range(n):
-            item, domain = self._prepare(query[i], prompts[i] if i < len(prompts) else None,
-                                         labels[i] if i < len(labels) else None)
+            item, domain = self._prepare(
+                query[i], prompts[i] if i < len(prompts) else None, labels[i] if i < len(labels) else None
+            )
             prepared.append(item)
             domains.append(domain)
         samples = [p for p in prepared if isinstance(p, Sample)]
@@ -126,7 +126,9 @@ class OpenRLHFAdapter:
             return Verdict.failed(Status.ERROR, str(exc), **detail), None
         group = payload.get("group_id") if isinstance(payload, dict) else None
         response = response_from_query(query, prompt, self._special)
-        return Sample(domain, response, label, prompt=prompt, group_id=group if isinstance(group, str) else None), domain
+        return Sample(
+            domain, response, label, prompt=prompt, group_id=group if isinstance(group, str) else None
+        ), domain
 
     def reply(self, verdicts: Sequence[Verdict], domains: Sequence[str | None]) -> dict[str, Any]:
         keys = extra_log_keys(self.engine.domains)

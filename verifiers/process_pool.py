@@ -271,7 +271,7 @@ class KillablePool:
                 if not task.future.done():
                     task.future.set_exception(WorkerCrashed(f"{self.name} pool closed"))
                 raise
-            except Exception as exc:  # noqa: BLE001 - a driver must never die
+            except Exception as exc:  # a driver must never die
                 log.exception("%s: driver %d failed", self.name, slot)
                 if not task.future.done():
                     task.future.set_exception(WorkerCrashed(f"{self.name}: {exc!r}"))
@@ -296,8 +296,9 @@ class KillablePool:
                     task.future.set_exception(TaskTimeout(f"no result within {self.timeout_s:g} s"))
                 return
             except (EOFError, OSError) as exc:
-                log.warning("%s: worker pid %s died under a task (attempt %d): %r", self.name, worker.process.pid,
-                            attempt, exc)
+                log.warning(
+                    "%s: worker pid %s died under a task (attempt %d): %r", self.name, worker.process.pid, attempt, exc
+                )
                 await self._replace(slot, "crash")
                 if attempt == 2 and not task.future.done():
                     task.future.set_exception(WorkerCrashed(f"worker died twice under this task: {exc!r}"))

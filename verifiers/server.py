@@ -78,7 +78,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         description="Reward and verifier service for Cascade RL (math, code, IF, RM, SWE).",
         lifespan=lifespan,
         default_response_class=_Json,
-        telemetry={signal: settings.server.opentelemetry for signal in ("tracing", "metrics", "logs")},
+        telemetry=dict.fromkeys(("tracing", "metrics", "logs"), settings.server.opentelemetry),
     )
     app.state.engine = engine
     app.state.settings = settings
@@ -105,8 +105,16 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     @app.post(
         "/get_reward",
         response_model=RewardResponse,
-        openapi_extra={"requestBody": {"required": True, "content": {
-            "application/json": {"schema": RewardRequest.model_json_schema(ref_template="#/components/schemas/{model}")}}}},
+        openapi_extra={
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {
+                        "schema": RewardRequest.model_json_schema(ref_template="#/components/schemas/{model}")
+                    }
+                },
+            }
+        },
         summary="OpenRLHF remote reward (always 200 for per-sample failures)",
         responses={413: _ERROR, 422: _INVALID},
     )
@@ -122,11 +130,32 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     @app.post(
         "/score",
         response_model=ScoreResponse,
-        openapi_extra={"requestBody": {"required": True, "content": {"application/json": {"schema": {
-            "anyOf": [{"$ref": "#/components/schemas/ScoreItem"}, {"$ref": "#/components/schemas/ScoreBatch"}]}}}}},
-        summary="Native scoring: one item or {\"items\": [...]}",
-        responses={413: _ERROR, 422: _INVALID, 429: {**_ERROR, "description": (
-            "A domain is at capacity (engine.max_items_per_domain); retry after Retry-After seconds")}},
+        openapi_extra={
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {
+                        "schema": {
+                            "anyOf": [
+                                {"$ref": "#/components/schemas/ScoreItem"},
+                                {"$ref": "#/components/schemas/ScoreBatch"},
+                            ]
+                        }
+                    }
+                },
+            }
+        },
+        summary='Native scoring: one item or {"items": [...]}',
+        responses={
+            413: _ERROR,
+            422: _INVALID,
+            429: {
+                **_ERROR,
+                "description": (
+                    "A domain is at capacity (engine.max_items_per_domain); retry after Retry-After seconds"
+                ),
+            },
+        },
     )
     async def score(request: Request) -> Response:
         body = await read_json(request)
@@ -160,9 +189,12 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     async def health() -> dict[str, str]:
         return {"status": "ok", "version": __version__}
 
-    @app.get("/ready", summary="Readiness: every served domain's pools and backends are up",
-             response_model=ReadyResponse,
-             responses={503: {"description": "Some domain is not ready (see its entry)", "model": ReadyResponse}})
+    @app.get(
+        "/ready",
+        summary="Readiness: every served domain's pools and backends are up",
+        response_model=ReadyResponse,
+        responses={503: {"description": "Some domain is not ready (see its entry)", "model": ReadyResponse}},
+    )
     async def ready() -> Response:
         states = engine.readiness()
         ok = bool(states) and all(r.ready for r in states.values())
@@ -178,8 +210,10 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         # models; register them so the document's references resolve.
         if app.openapi_schema is None:
             doc = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
-            _, defs = models_json_schema([(m, "validation") for m in (ScoreItem, ScoreBatch, RewardRequest)],
-                                         ref_template="#/components/schemas/{model}")
+            _, defs = models_json_schema(
+                [(m, "validation") for m in (ScoreItem, ScoreBatch, RewardRequest)],
+                ref_template="#/components/schemas/{model}",
+            )
             doc.setdefault("components", {}).setdefault("schemas", {}).update(defs["$defs"])
             app.openapi_schema = doc
         return app.openapi_schema
@@ -188,8 +222,14 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     return app
 
 
-_ERROR = {"description": "Refused", "content": {"application/json": {"schema": {
-    "type": "object", "properties": {"detail": {"type": "string"}}, "required": ["detail"]}}}}
+_ERROR = {
+    "description": "Refused",
+    "content": {
+        "application/json": {
+            "schema": {"type": "object", "properties": {"detail": {"type": "string"}}, "required": ["detail"]}
+        }
+    },
+}
 _INVALID = {"description": "Malformed body: each error names the field (`loc`)", "model": ValidationErrors}
 
 
@@ -203,7 +243,13 @@ def parse_json(raw: bytes) -> Any:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise RequestValidationError(
-            [{"loc": ("body",), "msg": f"body is not UTF-8: invalid byte at offset {exc.start}", "type": "utf8_invalid"}]
+            [
+                {
+                    "loc": ("body",),
+                    "msg": f"body is not UTF-8: invalid byte at offset {exc.start}",
+                    "type": "utf8_invalid",
+                }
+            ]
         ) from None
     try:
         return _scrub(json.loads(text))

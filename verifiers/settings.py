@@ -38,16 +38,21 @@ class ServerSettings(BaseModel):
     )
     max_body_bytes: int = Field(64 * 1024 * 1024, ge=1024, description="Larger bodies get 413.")
     backlog: int = Field(
-        4096, ge=1, description="Pending-connection queue: the end of a rollout opens thousands of connections at once "
+        4096,
+        ge=1,
+        description="Pending-connection queue: the end of a rollout opens thousands of connections at once "
         "(the kernel also caps it at net.core.somaxconn).",
     )
     log_level: str = "info"
     shutdown_grace_s: float = Field(
-        30.0, ge=0, description="On SIGTERM/SIGINT: stop accepting, let in-flight requests finish for up to "
+        30.0,
+        ge=0,
+        description="On SIGTERM/SIGINT: stop accepting, let in-flight requests finish for up to "
         "this long, then stop the pools.",
     )
     opentelemetry: bool = Field(
-        False, description="FastAPI's native OpenTelemetry tracing, metrics and logs (for a configured "
+        False,
+        description="FastAPI's native OpenTelemetry tracing, metrics and logs (for a configured "
         "OTel provider). Off by default: Prometheus covers metrics, and the per-request provider lookup "
         "costs ~5% of the API's CPU at thousands of requests per second.",
     )
@@ -73,11 +78,15 @@ class EngineSettings(BaseModel):
         "tighter limits; this only catches a verifier that hangs. Keep it far below OpenRLHF's 180 s.",
     )
     max_items_per_domain: int = Field(
-        16_384, ge=1, description="Items a domain holds at once (queued or running). Beyond it /score "
+        16_384,
+        ge=1,
+        description="Items a domain holds at once (queued or running). Beyond it /score "
         "answers 429 and /get_reward samples wait up to admission_wait_s.",
     )
     admission_wait_s: float = Field(
-        60.0, gt=0, description="How long a /get_reward sample waits for room before it is infra_error.",
+        60.0,
+        gt=0,
+        description="How long a /get_reward sample waits for room before it is infra_error.",
     )
     retry_after_s: int = Field(1, ge=1, description="Retry-After sent with a 429.")
 
@@ -128,13 +137,18 @@ class CodeSettings(BaseModel):
     max_tests: int = Field(1000, ge=1, description="A label with more tests is an error.")
     max_response_chars: int = Field(200_000, ge=1000, description="Code is taken from this many trailing characters.")
     backend: Literal["local", "docker", "compose"] = Field(
-        "local", description="Runner hosts: local namespaces (root), a Docker container pool, or compose replicas.")
+        "local", description="Runner hosts: local namespaces (root), a Docker container pool, or compose replicas."
+    )
     recycle_after: int = Field(1000, ge=0, description="Restart a runner after this many jobs; 0 never.")
-    docker_image: str = Field("cascade-sandbox:latest", description="Image for the docker backend (sandbox/Dockerfile).")
+    docker_image: str = Field(
+        "cascade-sandbox:latest", description="Image for the docker backend (sandbox/Dockerfile)."
+    )
     docker_memory_mb: int = Field(2048, ge=64, description="Memory cgroup limit per sandbox container.")
     docker_cpus: float = Field(1.0, gt=0, description="CPU limit per sandbox container.")
     docker_pids: int = Field(256, ge=16, description="pids cgroup limit per sandbox container.")
-    socket_dir: str = Field("/run/sandbox", description="compose backend: directory holding the replicas' runner sockets.")
+    socket_dir: str = Field(
+        "/run/sandbox", description="compose backend: directory holding the replicas' runner sockets."
+    )
 
 
 class IFEvalSettings(BaseModel):
@@ -153,13 +167,15 @@ class SweJudgeSettings(BaseModel):
     """The s_sem judge: an OpenAI-compatible chat-completions endpoint (e.g. vLLM) with logprobs."""
 
     url: str | None = Field(
-        None, description="Base URL of the API, e.g. http://judge:8000/v1 (POSTs to URL/chat/completions). "
+        None,
+        description="Base URL of the API, e.g. http://judge:8000/v1 (POSTs to URL/chat/completions). "
         "None: no judge, the fallback decides.",
     )
     model: str = Field("kimi-dev-72b", description="`model` sent with each request.")
     api_key: SecretStr | None = Field(None, description="Sent as `Authorization: Bearer KEY` when set.")
     prompt_template: str | None = Field(
-        None, description="User message with {issue}, {golden_patch}, {candidate_patch} fields "
+        None,
+        description="User message with {issue}, {golden_patch}, {candidate_patch} fields "
         "(str.format); None: the shipped default (verifiers/domains/swe/judge_prompt.py).",
     )
     system_prompt: str | None = Field(None, description="Optional system message.")
@@ -169,7 +185,9 @@ class SweJudgeSettings(BaseModel):
     top_logprobs: int = Field(20, ge=1, le=20, description="vLLM rejects more than its --max-logprobs (20).")
     normalize: bool = Field(True, description="s_sem = P(yes)/(P(yes)+P(no)); False: raw P(yes).")
     min_mass: float = Field(
-        1e-4, ge=0, description="If P(yes)+P(no) among the top tokens is below this, the reply is a failure.",
+        1e-4,
+        ge=0,
+        description="If P(yes)+P(no) among the top tokens is below this, the reply is a failure.",
     )
     cache_size: int = Field(100_000, ge=0, description="LRU entries of (prediction hash, reference hash) -> s_sem.")
 
@@ -177,22 +195,30 @@ class SweJudgeSettings(BaseModel):
 class SweSettings(BaseModel):
     """Execution-free SWE reward: caps, syntax check, judge and what happens without one."""
 
-    workers: int = Field(default_factory=_default_workers, ge=1, description="Processes that parse and compare patches.")
+    workers: int = Field(
+        default_factory=_default_workers, ge=1, description="Processes that parse and compare patches."
+    )
     item_timeout_s: float = Field(
-        10.0, gt=0, description="Parsing and s_lex of one sample, from execution start; past it: timeout, reward 0.",
+        10.0,
+        gt=0,
+        description="Parsing and s_lex of one sample, from execution start; past it: timeout, reward 0.",
     )
     judge: SweJudgeSettings = Field(default_factory=SweJudgeSettings)
     fallback: Literal["lexical", "infra_error"] = Field(
-        "lexical", description="No judge configured or the judge failed: reward s_lex, or a masked infra_error.",
+        "lexical",
+        description="No judge configured or the judge failed: reward s_lex, or a masked infra_error.",
     )
     max_patch_chars: int = Field(
-        32_000, ge=1000, description="An answer or normalised per-file diff longer than this is unparseable "
+        32_000,
+        ge=1000,
+        description="An answer or normalised per-file diff longer than this is unparseable "
         "(-1); for the golden patch it is a label error. Bounds the quadratic similarity.",
     )
     max_issue_chars: int = Field(8_000, ge=0, description="The issue text shown to the judge is cut to this.")
     syntax_check: bool = Field(True, description="tree-sitter check of touched files, reported in details.")
     syntax_error_unparseable: bool = Field(
-        False, description="A patch that breaks the syntax of a file that parsed before scores -1.",
+        False,
+        description="A patch that breaks the syntax of a file that parsed before scores -1.",
     )
 
 
@@ -200,11 +226,13 @@ class RMLocalSettings(BaseModel):
     """The in-process Hugging Face backend (needs the `rm` extra: torch + transformers)."""
 
     model_path: str | None = Field(
-        None, description="Local directory of the reward model (config, weights, tokenizer with a chat "
+        None,
+        description="Local directory of the reward model (config, weights, tokenizer with a chat "
         "template). None: the rm domain is served but not configured; its items are infra_error.",
     )
     head: Literal["auto", "classification", "causal_lm"] = Field(
-        "auto", description="classification: a `*ForSequenceClassification` / OpenRLHF `score` head; causal_lm: "
+        "auto",
+        description="classification: a `*ForSequenceClassification` / OpenRLHF `score` head; causal_lm: "
         "the logit of `score_token_id` at the last position (nvidia/Qwen2.5-CascadeRL-RM-72B); auto: from "
         "the config's `architectures`.",
     )
@@ -216,12 +244,16 @@ class RMLocalSettings(BaseModel):
     device: str = Field("auto", description="`cpu`, `cuda`, `cuda:1`, ...; auto: cuda when available.")
     attn_implementation: str | None = Field(None, description="e.g. `sdpa`, `eager`, `flash_attention_2`.")
     max_length: int = Field(
-        4096, ge=8, description="Token budget per conversation (capped at the model's max_position_embeddings). "
+        4096,
+        ge=8,
+        description="Token budget per conversation (capped at the model's max_position_embeddings). "
         "Longer ones keep their *last* max_length tokens (the start of the prompt is dropped; the response "
         "and the scored position stay) and say `truncated: true`.",
     )
     max_tokens_per_forward: int | None = Field(
-        None, ge=1, description="Padded tokens (rows x longest row) per forward pass; a batch sorted by "
+        None,
+        ge=1,
+        description="Padded tokens (rows x longest row) per forward pass; a batch sorted by "
         "length is cut into the fewest passes under this budget, evened out. None: 32768 on GPU, 4096 on "
         "CPU (passes whose activations stay in cache run ~1.5x faster there: see docs/domains/rm.md).",
     )
@@ -234,7 +266,9 @@ class RMVLLMSettings(BaseModel):
     model: str | None = Field(None, description="`model` field sent with each request (the served model name).")
     endpoint: Literal["pooling", "classify"] = Field("pooling", description="`/pooling` or `/classify`.")
     timeout_s: float = Field(
-        20.0, gt=0, description="Per HTTP attempt. All attempts together must fit engine.item_deadline_s "
+        20.0,
+        gt=0,
+        description="Per HTTP attempt. All attempts together must fit engine.item_deadline_s "
         "(with if_rm: together with ifeval.item_timeout_s and if_rm.group_deadline_s); checked at start-up.",
     )
     retries: int = Field(2, ge=0, description="Extra attempts after a connection error, timeout or 5xx.")
@@ -249,7 +283,9 @@ class RMSettings(BaseModel):
     vllm: RMVLLMSettings = Field(default_factory=RMVLLMSettings)
     strip_thinking: bool = Field(True, description="Score only the text after the last `</think>`.")
     max_batch_size: int = Field(
-        64, ge=1, description="Samples per model call: the engine gathers up to this many concurrent samples, "
+        64,
+        ge=1,
+        description="Samples per model call: the engine gathers up to this many concurrent samples, "
         "and the local backend merges calls that queue while the model runs up to it (1: each request alone).",
     )
     max_wait_ms: float = Field(5.0, ge=0, description="How long the first sample waits for company.")
@@ -261,7 +297,9 @@ class IfRmSettings(BaseModel):
     if_domain: str = Field("ifeval", description="Domain whose verdict is R_IF (`correct` means 1).")
     rm_domain: str = Field("rm", description="Domain whose raw reward is R_RM.")
     group_deadline_s: float = Field(
-        30.0, gt=0, description="How long a group waits, from its first sample, for group_size samples; "
+        30.0,
+        gt=0,
+        description="How long a group waits, from its first sample, for group_size samples; "
         "then it is normalised over what arrived. Keep it below engine.item_deadline_s.",
     )
     normalize_over: Literal["all", "passing"] = Field(
@@ -276,23 +314,31 @@ class RaySettings(BaseModel):
     """Scale-out: run the math workers and sandbox runners as actors on an existing Ray cluster."""
 
     address: str | None = Field(
-        None, description="Ray cluster to join (`HOST:PORT` of its GCS, or `auto`); None runs every pool in "
+        None,
+        description="Ray cluster to join (`HOST:PORT` of its GCS, or `auto`); None runs every pool in "
         "this process's machine. `verifiers serve --ray ADDRESS` sets it.",
     )
     namespace: str = Field("cascade-verifiers", description="Ray namespace of the actors.")
     actors_per_node: int = Field(
-        1, ge=1, description="Actors per pool per CPU node; each runs math.workers workers or code.runners runners.",
+        1,
+        ge=1,
+        description="Actors per pool per CPU node; each runs math.workers workers or code.runners runners.",
     )
     actor_num_cpus: float = Field(
-        0.0, ge=0, description="CPUs each actor reserves in Ray's accounting (0: none, the workers share the node).",
+        0.0,
+        ge=0,
+        description="CPUs each actor reserves in Ray's accounting (0: none, the workers share the node).",
     )
     cpu_nodes_only: bool = Field(True, description="Place actors only on nodes without GPUs (all nodes if none).")
     ship_code: bool = Field(
-        True, description="Upload this package to the cluster (Ray py_modules); the nodes need only its dependencies.",
+        True,
+        description="Upload this package to the cluster (Ray py_modules); the nodes need only its dependencies.",
     )
     log_to_driver: bool = Field(False, description="Stream the actors' logs into this process's log.")
     start_timeout_s: float = Field(
-        300.0, gt=0, description="How long an actor may take to start its pool (a fresh node also fetches our code).",
+        300.0,
+        gt=0,
+        description="How long an actor may take to start its pool (a fresh node also fetches our code).",
     )
     close_timeout_s: float = Field(30.0, gt=0, description="How long an actor may take to stop its pool on shutdown.")
     restart_backoff_s: float = Field(2.0, gt=0, description="Pause between attempts to replace a lost actor.")
@@ -305,9 +351,7 @@ class Settings(BaseSettings):
         env_prefix="VERIFIERS_", env_nested_delimiter="__", extra="forbid", validate_default=True
     )
 
-    domains: list[str] | None = Field(
-        None, description="Domains to serve; None serves every registered domain."
-    )
+    domains: list[str] | None = Field(None, description="Domains to serve; None serves every registered domain.")
     server: ServerSettings = Field(default_factory=ServerSettings)
     engine: EngineSettings = Field(default_factory=EngineSettings)
     openrlhf: OpenRLHFSettings = Field(default_factory=OpenRLHFSettings)
@@ -331,17 +375,24 @@ class Settings(BaseSettings):
             paths["rm"] = rm_s, rm_how
         else:
             rm_s, rm_how = 0.0, "the local model's forward"
-        paths["if_rm"] = (self.ifeval.item_timeout_s + rm_s + self.if_rm.group_deadline_s,
-                          f"ifeval.item_timeout_s {self.ifeval.item_timeout_s:g} + {rm_how} + "
-                          f"if_rm.group_deadline_s {self.if_rm.group_deadline_s:g}")
+        paths["if_rm"] = (
+            self.ifeval.item_timeout_s + rm_s + self.if_rm.group_deadline_s,
+            f"ifeval.item_timeout_s {self.ifeval.item_timeout_s:g} + {rm_how} + "
+            f"if_rm.group_deadline_s {self.if_rm.group_deadline_s:g}",
+        )
         if self.swe.judge.url:
             judge = self.swe.judge
-            paths["swe"] = (self.swe.item_timeout_s + worst_case_s(judge.timeout_s, judge.retries),
-                            f"swe.item_timeout_s {self.swe.item_timeout_s:g} + swe.judge ({judge.retries} + 1) "
-                            f"x timeout_s {judge.timeout_s:g} + back-off")
+            paths["swe"] = (
+                self.swe.item_timeout_s + worst_case_s(judge.timeout_s, judge.retries),
+                f"swe.item_timeout_s {self.swe.item_timeout_s:g} + swe.judge ({judge.retries} + 1) "
+                f"x timeout_s {judge.timeout_s:g} + back-off",
+            )
         deadline = self.engine.item_deadline_s
-        over = [f"{name}: {how} = {worst:.1f} s" for name, (worst, how) in paths.items()
-                if (served is None or name in served) and worst >= deadline]
+        over = [
+            f"{name}: {how} = {worst:.1f} s"
+            for name, (worst, how) in paths.items()
+            if (served is None or name in served) and worst >= deadline
+        ]
         if over:
             raise ValueError(
                 f"engine.item_deadline_s ({deadline:g} s) is shorter than the longest a served path may take by "

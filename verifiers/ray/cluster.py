@@ -30,8 +30,12 @@ def connect(settings: RaySettings) -> None:
     # A Ray driver replaces the SIGTERM/SIGINT handlers with an immediate exit; the server's own
     # (drain in-flight requests, then stop the pools) must stay in charge.
     handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
-    ray.init(address=settings.address, namespace=settings.namespace, runtime_env=runtime_env,
-             log_to_driver=settings.log_to_driver)
+    ray.init(
+        address=settings.address,
+        namespace=settings.namespace,
+        runtime_env=runtime_env,
+        log_to_driver=settings.log_to_driver,
+    )
     if threading.current_thread() is threading.main_thread():
         for sig, handler in handlers.items():
             if handler is not None:  # None: installed outside Python, nothing to restore

@@ -44,8 +44,9 @@ class RayPool:
     """`name` labels the actors; `factory` ("module:function") builds the node-local pool from
     `factory_args` plus `index=`; `lost` is the exception a call raises when its actor dies."""
 
-    def __init__(self, name: str, factory: str, factory_args: tuple[Any, ...], *, settings: RaySettings,
-                 lost: type[Exception]) -> None:
+    def __init__(
+        self, name: str, factory: str, factory_args: tuple[Any, ...], *, settings: RaySettings, lost: type[Exception]
+    ) -> None:
         self.name = name
         self._factory = factory
         self._factory_args = factory_args
@@ -148,8 +149,13 @@ class RayPool:
     def _on_lost(self, slot: _Slot, handle: Any) -> None:
         if slot.handle is not handle or slot.restarting is not None:
             return  # another call already noticed this actor's death
-        log.error("%s: Ray actor %d (pid %d, node %s) died; starting a replacement", self.name, slot.index,
-                  slot.pid, slot.node_id)
+        log.error(
+            "%s: Ray actor %d (pid %d, node %s) died; starting a replacement",
+            self.name,
+            slot.index,
+            slot.pid,
+            slot.node_id,
+        )
         slot.alive = False
         slot.restarting = asyncio.create_task(self._restart(slot, handle))
 

@@ -19,8 +19,7 @@ def build_pool(s: CodeSettings, *, index: int = 0) -> RunnerPool:
     if s.backend == "docker":
         from sandbox.backends.docker import ContainerSpec, DockerPool  # needs the docker SDK
 
-        spec = ContainerSpec(image=s.docker_image, memory_mb=s.docker_memory_mb, cpus=s.docker_cpus,
-                             pids=s.docker_pids)
+        spec = ContainerSpec(image=s.docker_image, memory_mb=s.docker_memory_mb, cpus=s.docker_cpus, pids=s.docker_pids)
         return DockerPool(s.runners, spec, s.base_uid, s.recycle_after)
     if s.backend == "compose":
         from sandbox.backends.compose import compose_pool

@@ -40,8 +40,11 @@ class GroupStats:
 
 
 def group_stats(members: Sequence[Member], over: str, epsilon: float) -> GroupStats:
-    scores = [m.rm.reward for m in members if m.rm is not None and m.rm.status is Status.CORRECT
-              and (over == "all" or m.r_if.status is Status.CORRECT)]
+    scores = [
+        m.rm.reward
+        for m in members
+        if m.rm is not None and m.rm.status is Status.CORRECT and (over == "all" or m.r_if.status is Status.CORRECT)
+    ]
     if not scores:
         return GroupStats(0, 0.0, 0.0, True)
     mean = statistics.fmean(scores)
@@ -55,12 +58,18 @@ def combined_verdict(member: Member, stats: GroupStats, group: dict[str, Any]) -
     details: dict[str, Any] = {"if": r_if.details, "group": group}
     if r_if.status is not Status.CORRECT:
         # R_IF = 0 (or no verdict at all): the reward is 0 and the status says why.
-        return Verdict(r_if.status, 0.0, 0.0, {**details, "reason": r_if.details.get("reason", "instructions not followed")})
+        return Verdict(
+            r_if.status, 0.0, 0.0, {**details, "reason": r_if.details.get("reason", "instructions not followed")}
+        )
     rm = member.rm
     if rm is None or rm.status is not Status.CORRECT:
         why = rm.details.get("reason", rm.status.value) if rm is not None else "no RM score"
-        return Verdict(rm.status if rm is not None else Status.INFRA_ERROR, 0.0, 0.0,
-                       {**details, "reason": f"R_IF = 1 but the RM gave no score: {why}"})
+        return Verdict(
+            rm.status if rm is not None else Status.INFRA_ERROR,
+            0.0,
+            0.0,
+            {**details, "reason": f"R_IF = 1 but the RM gave no score: {why}"},
+        )
     z = stats.z(rm.reward)
     reward = 1.0 + sigmoid(z)
     return Verdict(Status.CORRECT, reward, reward / 2.0, {**details, "rm_score": rm.reward, "z": z})

@@ -37,8 +37,9 @@ class IfRmLabel(BaseModel):
     model_config = ConfigDict(extra="allow")
 
     group_size: int = Field(ge=1, le=4096, description="G: rollouts of this prompt to normalise over.")
-    messages: list[Message] | None = Field(None, min_length=1, description="The conversation before the "
-                                           "response, for the RM (see the rm label).")
+    messages: list[Message] | None = Field(
+        None, min_length=1, description="The conversation before the response, for the RM (see the rm label)."
+    )
 
 
 class IfRmVerifier(Verifier[IfRmLabel]):
@@ -99,7 +100,9 @@ class IfRmVerifier(Verifier[IfRmLabel]):
     @staticmethod
     def _rm_sample(rm_peer: Verifier[Any], sample: Sample[IfRmLabel]) -> Sample[Any]:
         messages = sample.label.messages
-        label = rm_peer.label_model.model_validate({} if messages is None else {"messages": [m.model_dump() for m in messages]})
+        label = rm_peer.label_model.model_validate(
+            {} if messages is None else {"messages": [m.model_dump() for m in messages]}
+        )
         return Sample(rm_peer.domain, sample.response, label, prompt=sample.prompt, group_id=sample.group_id)
 
     async def _in_group(self, sample: Sample[IfRmLabel], member: Member) -> Verdict:
@@ -112,11 +115,19 @@ class IfRmVerifier(Verifier[IfRmLabel]):
             group, index = await self.groups.join(key, expected, member)
             members, complete = group.members, group.complete
         stats = group_stats(members, self.settings.normalize_over, self.settings.std_epsilon)
-        info: dict[str, Any] = {"key": kind, "group_size": expected, "arrived": len(members), "index": index,
-                                "complete": complete, **stats.to_details()}
+        info: dict[str, Any] = {
+            "key": kind,
+            "group_size": expected,
+            "arrived": len(members),
+            "index": index,
+            "complete": complete,
+            **stats.to_details(),
+        }
         if not complete:
-            info["partial"] = (f"{len(members)} of {expected} samples arrived within "
-                               f"{self.settings.group_deadline_s:g} s; normalised over those")
+            info["partial"] = (
+                f"{len(members)} of {expected} samples arrived within "
+                f"{self.settings.group_deadline_s:g} s; normalised over those"
+            )
         return combined_verdict(member, stats, info)
 
 
@@ -135,5 +146,7 @@ async def _peer_verdicts(peer: Verifier[Any], samples: list[Sample[Any]]) -> lis
     try:
         verdicts = await peer.verify_batch(samples)
     except Exception as exc:  # noqa: BLE001 - the engine would mask it; we must still join the group
-        return [Verdict.failed(Status.INFRA_ERROR, f"{peer.domain} verifier crashed: {type(exc).__name__}: {exc}")] * len(samples)
+        return [
+            Verdict.failed(Status.INFRA_ERROR, f"{peer.domain} verifier crashed: {type(exc).__name__}: {exc}")
+        ] * len(samples)
     return verdicts

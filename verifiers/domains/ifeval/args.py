@@ -93,8 +93,9 @@ def pattern(value: Any) -> str:
     try:
         re.compile(out)
     except re.error as exc:
-        raise ValueError(f"{out!r} is not a valid regular expression ({exc}); the official "
-                         "checker searches keywords as regexes") from None
+        raise ValueError(
+            f"{out!r} is not a valid regular expression ({exc}); the official checker searches keywords as regexes"
+        ) from None
     return out
 
 

@@ -66,8 +66,13 @@ def copying_multiple(value: str, prompt_to_repeat: str, N: int) -> bool:  # noqa
     return len(copies) == N and all(_same_lower(c, prompt_to_repeat) for c in copies)
 
 
-@instruction("new:copy_span_idx", Arg("prompt_to_repeat", text()), Arg("n_start", integer()), Arg("n_end", integer()),
-             source=IFEVALG)
+@instruction(
+    "new:copy_span_idx",
+    Arg("prompt_to_repeat", text()),
+    Arg("n_start", integer()),
+    Arg("n_end", integer()),
+    source=IFEVALG,
+)
 def copy_span_idx(value: str, prompt_to_repeat: str, n_start: int, n_end: int) -> bool:
     return _same_lower(value, prompt_to_repeat[n_start:n_end])
 
@@ -94,14 +99,23 @@ def word_once(value: str, keyword: str) -> bool:
     return len(re.findall(keyword, value, flags=re.IGNORECASE)) == 1
 
 
-@instruction("keywords:word_count_different_numbers", Arg("keyword", lambda v: _keyword(_stripped(v))),
-             Arg("frequency", integer()), Arg("relation", relation), source=IFEVALG)
+@instruction(
+    "keywords:word_count_different_numbers",
+    Arg("keyword", lambda v: _keyword(_stripped(v))),
+    Arg("frequency", integer()),
+    Arg("relation", relation),
+    source=IFEVALG,
+)
 def word_count_different_numbers(value: str, keyword: str, frequency: int, relation: str) -> bool:
     return compare(len(re.findall(keyword, value, flags=re.IGNORECASE)), relation, frequency)
 
 
-@instruction("keywords:exclude_word_harder", Arg("keyword", _stripped),
-             Arg("instruction", text(allow_empty=True), required=False), source=IFEVALG)
+@instruction(
+    "keywords:exclude_word_harder",
+    Arg("keyword", _stripped),
+    Arg("instruction", text(allow_empty=True), required=False),
+    source=IFEVALG,
+)
 def exclude_word_harder(value: str, keyword: str, instruction: str | None) -> bool:
     # `instruction` only seeds a random keyword upstream when `keyword` is missing; unused here.
     return f" {keyword} " not in value
@@ -169,12 +183,14 @@ def letter_counting(value: str, N: int, relation: str) -> bool:  # noqa: N803 - 
 
 
 # Upstream registers IFEval's letter-frequency checker a second time under this id.
-instruction("letters:letter_counting2", *REGISTRY["keywords:letter_frequency"].signature.args,
-            source=IFEVALG)(letter_frequency)
+instruction("letters:letter_counting2", *REGISTRY["keywords:letter_frequency"].signature.args, source=IFEVALG)(
+    letter_frequency
+)
 
 
-@instruction("count:counting_composition", Arg("n_sent", integer(minimum=1)), Arg("n_words", integer(minimum=1)),
-             source=IFEVALG)
+@instruction(
+    "count:counting_composition", Arg("n_sent", integer(minimum=1)), Arg("n_words", integer(minimum=1)), source=IFEVALG
+)
 def counting_composition(value: str, n_sent: int, n_words: int) -> bool:
     blocks = divider_paragraphs(value)
     if paragraph_count(blocks) != 3:
@@ -193,8 +209,12 @@ def count_unique(value: str) -> bool:
     return len(words) == len(set(words))
 
 
-@instruction("count:count_increment_word", Arg("keyword1", lambda v: _keyword(_stripped(v))),
-             Arg("keyword2", lambda v: _keyword(_stripped(v))), source=IFEVALG)
+@instruction(
+    "count:count_increment_word",
+    Arg("keyword1", lambda v: _keyword(_stripped(v))),
+    Arg("keyword2", lambda v: _keyword(_stripped(v))),
+    source=IFEVALG,
+)
 def count_increment_word(value: str, keyword1: str, keyword2: str) -> bool:
     once = len(re.findall(keyword1, value, flags=re.IGNORECASE))
     twice = len(re.findall(keyword2, value, flags=re.IGNORECASE))
@@ -206,8 +226,13 @@ def palindrome(value: str) -> bool:
     return any(w == w[::-1] for w in value.split())
 
 
-@instruction("keywords:keyword_specific_position", Arg("keyword", _word_or_first), Arg("n", integer(minimum=1)),
-             Arg("m", integer(minimum=1)), source=IFEVALG)
+@instruction(
+    "keywords:keyword_specific_position",
+    Arg("keyword", _word_or_first),
+    Arg("n", integer(minimum=1)),
+    Arg("m", integer(minimum=1)),
+    source=IFEVALG,
+)
 def keyword_specific_position(value: str, keyword: str, n: int, m: int) -> bool:
     sentences = text_units.rule_sentences(value)
     if len(sentences) < n:

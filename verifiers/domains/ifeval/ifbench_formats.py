@@ -29,9 +29,33 @@ _BRACKETS = {")": "(", "]": "[", "}": "{"}
 _QUOTES = ('"', "'")
 _MULTIPLES_OF_7 = [str(n) for n in range(14, 51, 7)]
 _CAPITALS_BY_LATITUDE = (
-    "Reykjavik", "Helsinki", "Oslo", "Tallinn", "Stockholm", "Riga", "Moscow", "Copenhagen", "Vilnius", "Minsk",
-    "Dublin", "Berlin", "Amsterdam", "Warsaw", "London", "Brussels", "Prague", "Luxembourg", "Paris", "Vienna",
-    "Bratislava", "Budapest", "Vaduz", "Chisinau", "Bern", "Ljubljana", "Zagreb",
+    "Reykjavik",
+    "Helsinki",
+    "Oslo",
+    "Tallinn",
+    "Stockholm",
+    "Riga",
+    "Moscow",
+    "Copenhagen",
+    "Vilnius",
+    "Minsk",
+    "Dublin",
+    "Berlin",
+    "Amsterdam",
+    "Warsaw",
+    "London",
+    "Brussels",
+    "Prague",
+    "Luxembourg",
+    "Paris",
+    "Vienna",
+    "Bratislava",
+    "Budapest",
+    "Vaduz",
+    "Chisinau",
+    "Bern",
+    "Ljubljana",
+    "Zagreb",
 )
 _SPECIAL_CSV_HEADER = re.compile(
     r'^(ProductID|"ProductID"),[ \t]*(Category|"Category"),[ \t]*(Brand|"Brand"),[ \t]*(Price|"Price"),'
@@ -197,7 +221,7 @@ def thesis(value: str) -> bool:
         if end == -1:
             return False
     # Upstream slices with the lengths of <i> and </i> for <em> too (keeping a stray ">").
-    return value[3:end].strip() != "" and value[end + 4:].strip() != ""
+    return value[3:end].strip() != "" and value[end + 4 :].strip() != ""
 
 
 @instruction("format:sub-bullets", source=IFBENCH)
@@ -303,8 +327,11 @@ def _csv_rows(value: str, delimiter: str = ",") -> list[list[str]]:
 @instruction("custom:csv_city", source=IFBENCH)
 def csv_city(value: str) -> bool:
     rows = _csv_rows(value)
-    return (len(rows) == 8 and rows[0] == ["ID", "Country", "City", "Year", "Count"]
-            and all(len(row) == 5 for row in rows[1:]))
+    return (
+        len(rows) == 8
+        and rows[0] == ["ID", "Country", "City", "Year", "Count"]
+        and all(len(row) == 5 for row in rows[1:])
+    )
 
 
 @instruction("custom:csv_special_character", source=IFBENCH)
@@ -362,8 +389,13 @@ def repeat_simple(value: str) -> bool:
     return value.strip().lower() == _REPEAT_SIMPLE.lower()
 
 
-@instruction("repeat:repeat_span", Arg("prompt_to_repeat", text()), Arg("n_start", integer()),
-             Arg("n_end", integer()), source=IFBENCH)
+@instruction(
+    "repeat:repeat_span",
+    Arg("prompt_to_repeat", text()),
+    Arg("n_start", integer()),
+    Arg("n_end", integer()),
+    source=IFBENCH,
+)
 def repeat_span(value: str, prompt_to_repeat: str, n_start: int, n_end: int) -> bool:
     return value.strip().lower().split() == prompt_to_repeat.strip().lower().split()[n_start:n_end]
 

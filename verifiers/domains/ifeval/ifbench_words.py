@@ -32,18 +32,60 @@ UNSUPPORTED["words:start_verb"] = (
 
 _CONJUNCTIONS = frozenset({"and", "but", "for", "nor", "or", "so", "yet"})
 _PERSON_NAMES = (
-    "Emma", "Liam", "Sophia", "Jackson", "Olivia", "Noah", "Ava", "Lucas", "Isabella", "Mason", "Mia", "Ethan",
-    "Charlotte", "Alexander", "Amelia", "Benjamin", "Harper", "Leo", "Zoe", "Daniel", "Chloe", "Samuel", "Lily",
-    "Matthew", "Grace", "Owen", "Abigail", "Gabriel", "Ella", "Jacob", "Scarlett", "Nathan", "Victoria", "Elijah",
-    "Layla", "Nicholas", "Audrey", "David", "Hannah", "Christopher", "Penelope", "Thomas", "Nora", "Andrew", "Aria",
-    "Joseph", "Claire", "Ryan", "Stella", "Jonathan",
+    "Emma",
+    "Liam",
+    "Sophia",
+    "Jackson",
+    "Olivia",
+    "Noah",
+    "Ava",
+    "Lucas",
+    "Isabella",
+    "Mason",
+    "Mia",
+    "Ethan",
+    "Charlotte",
+    "Alexander",
+    "Amelia",
+    "Benjamin",
+    "Harper",
+    "Leo",
+    "Zoe",
+    "Daniel",
+    "Chloe",
+    "Samuel",
+    "Lily",
+    "Matthew",
+    "Grace",
+    "Owen",
+    "Abigail",
+    "Gabriel",
+    "Ella",
+    "Jacob",
+    "Scarlett",
+    "Nathan",
+    "Victoria",
+    "Elijah",
+    "Layla",
+    "Nicholas",
+    "Audrey",
+    "David",
+    "Hannah",
+    "Christopher",
+    "Penelope",
+    "Thomas",
+    "Nora",
+    "Andrew",
+    "Aria",
+    "Joseph",
+    "Claire",
+    "Ryan",
+    "Stella",
+    "Jonathan",
 )
-_PRONOUNS = frozenset("""
-i me we us you he him she her it they them my mine our ours your yours his hers its their theirs myself
-ourselves yourself yourselves himself herself itself themselves this that these those who whom whose which
-what whoever whomever whatever whichever anybody anyone anything everybody everyone everything nobody
-nothing somebody someone something each either neither both all some any none
-""".split())
+_PRONOUNS = frozenset(
+    ["i", "me", "we", "us", "you", "he", "him", "she", "her", "it", "they", "them", "my", "mine", "our", "ours", "your", "yours", "his", "hers", "its", "their", "theirs", "myself", "ourselves", "yourself", "yourselves", "himself", "herself", "itself", "themselves", "this", "that", "these", "those", "who", "whom", "whose", "which", "what", "whoever", "whomever", "whatever", "whichever", "anybody", "anyone", "anything", "everybody", "everyone", "everything", "nobody", "nothing", "somebody", "someone", "something", "each", "either", "neither", "both", "all", "some", "any", "none"]
+)
 _CONSONANTS = frozenset("bcdfghjklmnpqrstvwxyz")
 _PRIMES = frozenset(n for n in range(2, 100) if all(n % d for d in range(2, n)))  # upstream lists those < 100
 _JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")  # Hiragana, Katakana, CJK ideographs
@@ -108,7 +150,7 @@ def person_names(value: str, N: int) -> bool:  # noqa: N803 - the dataset's name
 
 
 def _char_trigrams(value: str) -> set[str]:
-    return {value[i:i + 3] for i in range(len(value) - 2)}
+    return {value[i : i + 3] for i in range(len(value) - 2)}
 
 
 @instruction("ratio:overlap", Arg("reference_text", text()), Arg("percentage", integer()), source=IFBENCH)
@@ -151,10 +193,7 @@ def vowel(value: str) -> bool:
 
 @instruction("words:consonants", source=IFBENCH)
 def consonants(value: str) -> bool:
-    return all(
-        any(a in _CONSONANTS and b in _CONSONANTS for a, b in pairwise(word))
-        for word in value.lower().split()
-    )
+    return all(any(a in _CONSONANTS and b in _CONSONANTS for a, b in pairwise(word)) for word in value.lower().split())
 
 
 def _alliteration(sentence: str) -> int:
@@ -268,8 +307,13 @@ def keywords_multiple(value: str, keyword1: str, keyword2: str, keyword3: str, k
     return all(lowered.count(k.lower()) == n for k, n in zip(keywords, (1, 2, 3, 5, 7)))
 
 
-@instruction("words:keywords_specific_position", Arg("keyword", _stripped), Arg("n", integer(minimum=1)),
-             Arg("m", integer(minimum=1)), source=IFBENCH)
+@instruction(
+    "words:keywords_specific_position",
+    Arg("keyword", _stripped),
+    Arg("n", integer(minimum=1)),
+    Arg("m", integer(minimum=1)),
+    source=IFBENCH,
+)
 def keywords_specific_position(value: str, keyword: str, n: int, m: int) -> bool:
     sentences = text_units.sentences(value)
     if len(sentences) < n:

@@ -46,8 +46,13 @@ def keyword_existence(value: str, keywords: tuple[str, ...]) -> bool:
     return all(re.search(k, value, flags=re.IGNORECASE) for k in keywords)
 
 
-@instruction("keywords:frequency", Arg("keyword", lambda v: pattern(text(strip=True)(v))),
-             Arg("frequency", integer()), Arg("relation", relation), source=IFEVAL)
+@instruction(
+    "keywords:frequency",
+    Arg("keyword", lambda v: pattern(text(strip=True)(v))),
+    Arg("frequency", integer()),
+    Arg("relation", relation),
+    source=IFEVAL,
+)
 def keyword_frequency(value: str, keyword: str, frequency: int, relation: str) -> bool:
     return compare(len(re.findall(keyword, value, flags=re.IGNORECASE)), relation, frequency)
 
@@ -57,8 +62,13 @@ def forbidden_words(value: str, forbidden_words: tuple[str, ...]) -> bool:
     return not any(re.search(r"\b" + w + r"\b", value, flags=re.IGNORECASE) for w in forbidden_words)
 
 
-@instruction("keywords:letter_frequency", Arg("letter", _letter), Arg("let_frequency", integer()),
-             Arg("let_relation", relation), source=IFEVAL)
+@instruction(
+    "keywords:letter_frequency",
+    Arg("letter", _letter),
+    Arg("let_frequency", integer()),
+    Arg("let_relation", relation),
+    source=IFEVAL,
+)
 def letter_frequency(value: str, letter: str, let_frequency: int, let_relation: str) -> bool:
     return compare(Counter(value.lower())[letter], let_relation, let_frequency)
 
@@ -69,8 +79,9 @@ def response_language(value: str, language: str) -> bool:
     return detected is None or detected == language
 
 
-@instruction("length_constraints:number_sentences", Arg("num_sentences", integer()),
-             Arg("relation", relation), source=IFEVAL)
+@instruction(
+    "length_constraints:number_sentences", Arg("num_sentences", integer()), Arg("relation", relation), source=IFEVAL
+)
 def number_sentences(value: str, num_sentences: int, relation: str) -> bool:
     return compare(text_units.count_sentences(value), relation, num_sentences)
 
@@ -93,14 +104,18 @@ def number_paragraphs(value: str, num_paragraphs: int) -> bool:
     return paragraph_count(divider_paragraphs(value)) == num_paragraphs
 
 
-@instruction("length_constraints:number_words", Arg("num_words", integer()), Arg("relation", relation),
-             source=IFEVAL)
+@instruction("length_constraints:number_words", Arg("num_words", integer()), Arg("relation", relation), source=IFEVAL)
 def number_words(value: str, num_words: int, relation: str) -> bool:
     return compare(text_units.count_words(value), relation, num_words)
 
 
-@instruction("length_constraints:nth_paragraph_first_word", Arg("num_paragraphs", integer()),
-             Arg("nth_paragraph", integer(minimum=1)), Arg("first_word", text()), source=IFEVAL)
+@instruction(
+    "length_constraints:nth_paragraph_first_word",
+    Arg("num_paragraphs", integer()),
+    Arg("nth_paragraph", integer(minimum=1)),
+    Arg("first_word", text()),
+    source=IFEVAL,
+)
 def nth_paragraph_first_word(value: str, num_paragraphs: int, nth_paragraph: int, first_word: str) -> bool:
     paragraphs = value.split("\n\n")
     count = sum(1 for p in paragraphs if p.strip())
@@ -123,8 +138,9 @@ def number_placeholders(value: str, num_placeholders: int) -> bool:
     return len(re.findall(r"\[.*?\]", value)) >= num_placeholders
 
 
-@instruction("detectable_content:postscript", Arg("postscript_marker", lambda v: pattern(text(strip=True)(v))),
-             source=IFEVAL)
+@instruction(
+    "detectable_content:postscript", Arg("postscript_marker", lambda v: pattern(text(strip=True)(v))), source=IFEVAL
+)
 def postscript(value: str, postscript_marker: str) -> bool:
     if postscript_marker == "P.P.S":
         regex = r"\s*p\.\s?p\.\s?s.*$"
@@ -155,9 +171,12 @@ def number_highlighted_sections(value: str, num_highlights: int) -> bool:
     return single + double >= num_highlights
 
 
-@instruction("detectable_format:multiple_sections",
-             Arg("section_spliter", lambda v: pattern(text(strip=True)(v))), Arg("num_sections", integer()),
-             source=IFEVAL)
+@instruction(
+    "detectable_format:multiple_sections",
+    Arg("section_spliter", lambda v: pattern(text(strip=True)(v))),
+    Arg("num_sections", integer()),
+    source=IFEVAL,
+)
 def multiple_sections(value: str, section_spliter: str, num_sections: int) -> bool:
     sections = re.split(r"\s?" + section_spliter + r"\s?\d+\s?", value)
     return len(sections) - 1 >= num_sections
@@ -209,8 +228,12 @@ def quotation(value: str) -> bool:
     return len(value) > 1 and value[0] == '"' and value[-1] == '"'
 
 
-@instruction("change_case:capital_word_frequency", Arg("capital_frequency", integer()),
-             Arg("capital_relation", relation), source=IFEVAL)
+@instruction(
+    "change_case:capital_word_frequency",
+    Arg("capital_frequency", integer()),
+    Arg("capital_relation", relation),
+    source=IFEVAL,
+)
 def capital_word_frequency(value: str, capital_frequency: int, capital_relation: str) -> bool:
     capitals = sum(1 for word in text_units.word_tokens(value) if word.isupper())
     return compare(capitals, capital_relation, capital_frequency)
@@ -229,4 +252,3 @@ def english_lowercase(value: str) -> bool:
 @instruction("punctuation:no_comma", source=IFEVAL)
 def no_comma(value: str) -> bool:
     return "," not in value
-

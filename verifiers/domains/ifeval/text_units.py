@@ -62,13 +62,19 @@ def word_tokens(text: str) -> list[str]:
     return [token for sentence in sentences(text) for token in _word_tokenizer.tokenize(sentence)]
 
 
-_ALPHA, _STARTERS = "([A-Za-z])", (r"(Mr|Mrs|Ms|Dr|Prof|Capt|Cpt|Lt|He\s|She\s|It\s|They\s|Their\s|Our\s|We\s|But\s"
-                                     r"|However\s|That\s|This\s|Wherever)")
+_ALPHA, _STARTERS = (
+    "([A-Za-z])",
+    (
+        r"(Mr|Mrs|Ms|Dr|Prof|Capt|Cpt|Lt|He\s|She\s|It\s|They\s|Their\s|Our\s|We\s|But\s"
+        r"|However\s|That\s|This\s|Wherever)"
+    ),
+)
 # The rule-based splitter of the IFEval utilities (`split_into_sentences`), which the open-instruct
 # training constraints use instead of Punkt: protect the dots of titles, websites, decimals,
 # ellipses, initials, acronyms and company suffixes as "<prd>", then cut after . ? !
 _PROTECT: tuple[tuple[re.Pattern[str], str], ...] = tuple(
-    (re.compile(p), r) for p, r in (
+    (re.compile(p), r)
+    for p, r in (
         ("(Mr|St|Mrs|Ms|Dr)[.]", "\\1<prd>"),
         ("[.](com|net|org|io|gov|edu|me)", "<prd>\\1"),
         ("([0-9])[.]([0-9])", "\\1<prd>\\2"),
@@ -76,7 +82,8 @@ _PROTECT: tuple[tuple[re.Pattern[str], str], ...] = tuple(
 )
 _ELLIPSIS = re.compile(r"\.{2,}")
 _LATE: tuple[tuple[re.Pattern[str], str], ...] = tuple(
-    (re.compile(p), r) for p, r in (
+    (re.compile(p), r)
+    for p, r in (
         (r"\s" + _ALPHA + "[.] ", " \\1<prd> "),
         ("([A-Z][.][A-Z][.](?:[A-Z][.])?) " + _STARTERS, "\\1<stop> \\2"),
         (_ALPHA + "[.]" + _ALPHA + "[.]" + _ALPHA + "[.]", "\\1<prd>\\2<prd>\\3<prd>"),

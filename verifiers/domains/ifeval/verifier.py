@@ -63,8 +63,9 @@ class IFEvalVerifier(PooledVerifier[IFEvalLabel]):
         try:
             bind_all(label.instruction_id_list, _kwargs(label))
         except InstructionError as exc:
-            return Verdict.failed(Status.ERROR, f"bad label: {exc}", instruction_id=exc.instruction_id,
-                                  argument=exc.argument)
+            return Verdict.failed(
+                Status.ERROR, f"bad label: {exc}", instruction_id=exc.instruction_id, argument=exc.argument
+            )
         answer = final_answer(sample.response, sample.prompt)
         if answer is None:
             return Verdict.failed(Status.FORMAT_ERROR, NO_FINAL_ANSWER)

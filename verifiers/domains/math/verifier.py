@@ -84,8 +84,9 @@ class MathVerifier(PooledVerifier[MathLabel]):
         if ctx.settings.ray.address:
             from verifiers.ray.pool import RayWorkerPool  # ray is an optional extra
 
-            self.pool = RayWorkerPool("math", f"{__name__}:worker_pool", (self.settings,),
-                                      settings=ctx.settings.ray, lost=WorkerCrashed)
+            self.pool = RayWorkerPool(
+                "math", f"{__name__}:worker_pool", (self.settings,), settings=ctx.settings.ray, lost=WorkerCrashed
+            )
         else:
             self.pool = worker_pool(self.settings, ctx.metrics)
         self._memo: OrderedDict[_Key, _Check] = OrderedDict()
@@ -123,7 +124,9 @@ class MathVerifier(PooledVerifier[MathLabel]):
             return Verdict.failed(Status.FORMAT_ERROR, NO_FINAL_ANSWER)
         boxes = answer_boxes(answer, s.max_answer_chars)
         if boxes and boxes[-1].too_long:
-            return Verdict.failed(Status.FORMAT_ERROR, f"\\boxed{{}} answer longer than {s.max_answer_chars} characters")
+            return Verdict.failed(
+                Status.FORMAT_ERROR, f"\\boxed{{}} answer longer than {s.max_answer_chars} characters"
+            )
         if len(boxes) > 1:
             # A piecewise-boxed answer goes to math-verify's own extraction, which joins the
             # boxes into one set exactly as it does for a reference written that way.

@@ -26,12 +26,26 @@ _reference_cache_size = 10_000
 # One of each common answer shape (MATH-style datasets), compared both ways: SymPy's first
 # conversion of each kind of expression builds caches that later checks reuse.
 WARM_UP = (
-    (r"\frac{3}{7}", r"\frac{6}{14}"), (r"\frac{3}{7}", r"0.43"), (r"2\sqrt{5}", r"\sqrt{20}"),
-    (r"2\sqrt{5}", r"5\sqrt{2}"), (r"x^2+4x+4", r"(x+2)^2"), (r"x^2+4x+4", r"x^2-4"),
-    (r"(2, 5]", r"[2, 5]"), (r"(2, 5]", r"(2,5]"), (r"\{1, 3, 4\}", r"\{4, 3, 1\}"), (r"\{1, 3, 4\}", r"\{1, 3\}"),
-    (r"127", r"127.0"), (r"127", r"128"), (r"\frac{\pi}{3}", r"\pi/3"), (r"-\frac{1}{2}", r"-0.5"),
-    (r"x=3", r"3"), (r"\begin{pmatrix} 1 \\ 2 \end{pmatrix}", r"\begin{pmatrix} 1 \\ 3 \end{pmatrix}"),
-    (r"50\%", r"0.5"), (r"\infty", r"\infty"), (r"3+2i", r"2i+3"), (r"\log_2 8", r"3"),
+    (r"\frac{3}{7}", r"\frac{6}{14}"),
+    (r"\frac{3}{7}", r"0.43"),
+    (r"2\sqrt{5}", r"\sqrt{20}"),
+    (r"2\sqrt{5}", r"5\sqrt{2}"),
+    (r"x^2+4x+4", r"(x+2)^2"),
+    (r"x^2+4x+4", r"x^2-4"),
+    (r"(2, 5]", r"[2, 5]"),
+    (r"(2, 5]", r"(2,5]"),
+    (r"\{1, 3, 4\}", r"\{4, 3, 1\}"),
+    (r"\{1, 3, 4\}", r"\{1, 3\}"),
+    (r"127", r"127.0"),
+    (r"127", r"128"),
+    (r"\frac{\pi}{3}", r"\pi/3"),
+    (r"-\frac{1}{2}", r"-0.5"),
+    (r"x=3", r"3"),
+    (r"\begin{pmatrix} 1 \\ 2 \end{pmatrix}", r"\begin{pmatrix} 1 \\ 3 \end{pmatrix}"),
+    (r"50\%", r"0.5"),
+    (r"\infty", r"\infty"),
+    (r"3+2i", r"2i+3"),
+    (r"\log_2 8", r"3"),
 )
 
 
@@ -120,7 +134,10 @@ def check(reference: str, candidate: str, boxed: bool) -> tuple[str, dict[str, A
             return "format_error", {"reason": "no answer could be extracted"}
         ok = verify(gold, target, timeout_seconds=None)
         if ok and _tiny_numbers_differ(gold, target):
-            return "incorrect", {"extracted": extracted, "reason": "distinct numbers below 1e-6 (math-verify rounds them equal)"}
+            return "incorrect", {
+                "extracted": extracted,
+                "reason": "distinct numbers below 1e-6 (math-verify rounds them equal)",
+            }
         return ("correct" if ok else "incorrect"), {"extracted": extracted}
     except MemoryError:
         return "error", {"reason": "answer exhausted the worker's memory limit"}

@@ -23,8 +23,8 @@ from __future__ import annotations
 import asyncio
 import math
 from collections import deque
-from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import torch
@@ -77,8 +77,7 @@ def resolve_head(configured: str, architectures: Sequence[str] | None) -> str:
     if any(n.endswith("ForSequenceClassification") for n in names):
         return "classification"
     raise BackendError(
-        f"cannot tell the reward head from architectures={names}: set rm.local.head to "
-        "'classification' or 'causal_lm'"
+        f"cannot tell the reward head from architectures={names}: set rm.local.head to 'classification' or 'causal_lm'"
     )
 
 
@@ -116,8 +115,11 @@ class LocalRewardModel:
         return await asyncio.get_running_loop().run_in_executor(_TORCH_THREAD, fn, *args)
 
     def readiness(self) -> tuple[bool, dict[str, Any]]:
-        detail: dict[str, Any] = {"model": self.settings.model_path, "head": self._head,
-                                  "device": str(self._device) if self._device else None}
+        detail: dict[str, Any] = {
+            "model": self.settings.model_path,
+            "head": self._head,
+            "device": str(self._device) if self._device else None,
+        }
         if self._error:
             detail["error"] = self._error
         return self._model is not None, detail
@@ -126,7 +128,9 @@ class LocalRewardModel:
         s = self.settings
         config = AutoConfig.from_pretrained(s.model_path)
         self._head = resolve_head(s.head, getattr(config, "architectures", None))
-        self._device = torch.device(s.device if s.device != "auto" else ("cuda" if torch.cuda.is_available() else "cpu"))
+        self._device = torch.device(
+            s.device if s.device != "auto" else ("cuda" if torch.cuda.is_available() else "cpu")
+        )
         dtype: Any = _DTYPES.get(s.dtype)
         if dtype is None:  # auto: the checkpoint's own dtype only where it runs fast
             dtype = "auto" if self._device.type == "cuda" else torch.float32
@@ -191,8 +195,9 @@ class LocalRewardModel:
         rendered: list[str | Exception] = []
         for conversation in conversations:
             try:
-                rendered.append(self._tokenizer.apply_chat_template(conversation, tokenize=False,
-                                                                    add_generation_prompt=False))
+                rendered.append(
+                    self._tokenizer.apply_chat_template(conversation, tokenize=False, add_generation_prompt=False)
+                )
             except Exception as exc:  # noqa: BLE001 - jinja raises anything; one sample, not the batch
                 rendered.append(exc)
         texts = [r for r in rendered if isinstance(r, str)]
@@ -210,15 +215,17 @@ class LocalRewardModel:
         encoded = self.encode(conversations)
         rows = [e for e in encoded if not isinstance(e, str)]
         rewards = iter(self.forward_ids([ids for ids, _ in rows]))
-        return [Scored(math.nan, error=e) if isinstance(e, str) else Scored(next(rewards), len(e[0]), e[1])
-                for e in encoded]
+        return [
+            Scored(math.nan, error=e) if isinstance(e, str) else Scored(next(rewards), len(e[0]), e[1]) for e in encoded
+        ]
 
     def forward_ids(self, rows: Sequence[list[int]]) -> list[float]:
         """Raw scores of token-id rows, sorted by length and run as the passes `plan_passes` cuts."""
         order = sorted(range(len(rows)), key=lambda i: len(rows[i]))
         out = [math.nan] * len(rows)
         budget = self.settings.max_tokens_per_forward or (
-            _CPU_TOKENS_PER_FORWARD if self._device.type == "cpu" else _GPU_TOKENS_PER_FORWARD)
+            _CPU_TOKENS_PER_FORWARD if self._device.type == "cpu" else _GPU_TOKENS_PER_FORWARD
+        )
         for run in plan_passes([len(rows[i]) for i in order], budget):
             self._run(rows, order[run], out)
         return out

@@ -87,7 +87,9 @@ class RMVerifier(Verifier[RMLabel]):
 
     async def _score(self, conversations: list[Conversation]) -> list[Verdict]:
         if self.backend is None:
-            return [Verdict.failed(Status.INFRA_ERROR, f"rm backend unavailable: {self._unusable}")] * len(conversations)
+            return [Verdict.failed(Status.INFRA_ERROR, f"rm backend unavailable: {self._unusable}")] * len(
+                conversations
+            )
         try:
             scored = await self.backend.score(conversations)
         except BackendError as exc:

@@ -23,7 +23,7 @@ def patch_text(response: str, prompt: str | None) -> str:
         raise NoAnswer(NO_FINAL_ANSWER)
     start = answer.rfind(_SOLUTION_OPEN)
     if start >= 0:
-        answer = answer[start + len(_SOLUTION_OPEN):]
+        answer = answer[start + len(_SOLUTION_OPEN) :]
         end = answer.find(_SOLUTION_CLOSE)
         answer = answer if end < 0 else answer[:end]
     return answer

@@ -51,10 +51,11 @@ def _digest(*parts: str) -> str:
 def validate_template(template: str) -> None:
     """Raise ValueError naming the problem if the template cannot be filled."""
     try:
-        template.format(**{name: "" for name in FIELDS})
+        template.format(**dict.fromkeys(FIELDS, ""))
     except (KeyError, IndexError, ValueError) as exc:
-        raise ValueError(f"swe.judge.prompt_template: unusable template ({exc!r}); "
-                         f"allowed fields: {', '.join(FIELDS)}") from None
+        raise ValueError(
+            f"swe.judge.prompt_template: unusable template ({exc!r}); allowed fields: {', '.join(FIELDS)}"
+        ) from None
     if "{candidate_patch}" not in template or "{golden_patch}" not in template:
         raise ValueError("swe.judge.prompt_template must contain {candidate_patch} and {golden_patch}")
 
@@ -148,8 +149,14 @@ class Judge:
         messages = [{"role": "user", "content": user}]
         if self.settings.system_prompt:
             messages.insert(0, {"role": "system", "content": self.settings.system_prompt})
-        return {"model": self.settings.model, "messages": messages, "max_tokens": 1, "temperature": 0,
-                "logprobs": True, "top_logprobs": self.settings.top_logprobs}
+        return {
+            "model": self.settings.model,
+            "messages": messages,
+            "max_tokens": 1,
+            "temperature": 0,
+            "logprobs": True,
+            "top_logprobs": self.settings.top_logprobs,
+        }
 
     async def _once(self, body: dict[str, Any]) -> JudgeScore:
         if self._client is None:

@@ -42,7 +42,7 @@ def _blocks(text: str) -> list[tuple[str, str, str]]:
         end = _next(lines, divider + 1, _END) if divider is not None else None
         if divider is None or end is None:
             raise PatchError(f"block {number}: unterminated (needs {_DIVIDER} and {_END})")
-        blocks.append((path, _joined(lines[i + 1:divider]), _joined(lines[divider + 1:end])))
+        blocks.append((path, _joined(lines[i + 1 : divider]), _joined(lines[divider + 1 : end])))
         i = end + 1
     return blocks
 
@@ -96,5 +96,5 @@ def _replace(content: str, search: str, replace: str, number: int, path: str) ->
     at = padded.find("\n" + search)
     if at < 0:
         raise PatchError(f"block {number}: SEARCH text not found in {path!r}")
-    result = padded[:at + 1] + replace + padded[at + 1 + len(search):]
+    result = padded[: at + 1] + replace + padded[at + 1 + len(search) :]
     return result[1:] if content.endswith("\n") or not result.endswith("\n") else result[1:-1]

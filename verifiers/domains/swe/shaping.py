@@ -86,5 +86,7 @@ def grade_lexically(sample: Sample[SweLabel], settings: SweSettings) -> Verdict 
 def _within_cap(changes: list[FileChange], cap: int) -> list[FileChange]:
     for change in changes:
         if len(change.diff) > cap:
-            raise PatchError(f"{change.path}: normalised diff longer than swe.max_patch_chars ({len(change.diff)} > {cap})")
+            raise PatchError(
+                f"{change.path}: normalised diff longer than swe.max_patch_chars ({len(change.diff)} > {cap})"
+            )
     return changes

@@ -107,5 +107,5 @@ def _locate(lines: list[str], old: list[str], pos: int, hint: int) -> int | None
     if n == 0:
         return min(max(hint, pos), len(lines))
     have = [v.rstrip("\n") for v in lines]
-    matches = [i for i in range(pos, len(have) - n + 1) if have[i:i + n] == want]
+    matches = [i for i in range(pos, len(have) - n + 1) if have[i : i + n] == want]
     return min(matches, key=lambda i: abs(i - hint)) if matches else None

@@ -31,8 +31,11 @@ class SweVerifier(PooledVerifier[SweLabel]):
         self.settings = ctx.settings.swe
         self.judge = Judge(self.settings.judge) if self.settings.judge.url else None
         self.pool = KillablePool(
-            "swe", "verifiers.domains.swe.worker:grade", workers=self.settings.workers,
-            timeout_s=self.settings.item_timeout_s, metrics=ctx.metrics,
+            "swe",
+            "verifiers.domains.swe.worker:grade",
+            workers=self.settings.workers,
+            timeout_s=self.settings.item_timeout_s,
+            metrics=ctx.metrics,
             init=("verifiers.domains.swe.worker:configure", (self.settings.model_dump_json(exclude={"judge"}),)),
         )
 
@@ -48,7 +51,9 @@ class SweVerifier(PooledVerifier[SweLabel]):
 
     def readiness(self) -> Readiness:
         pool = super().readiness()
-        return Readiness(pool.ready, {**pool.detail, "judge": self.settings.judge.url, "fallback": self.settings.fallback})
+        return Readiness(
+            pool.ready, {**pool.detail, "judge": self.settings.judge.url, "fallback": self.settings.fallback}
+        )
 
     async def verify_batch(self, samples: Sequence[Sample[SweLabel]]) -> list[Verdict]:
         return list(await asyncio.gather(*(self._verify(s) for s in samples)))
@@ -69,8 +74,13 @@ class SweVerifier(PooledVerifier[SweLabel]):
             judged = await self.judge.score(issue, graded.golden_patch, graded.candidate_patch)
         except JudgeFailure as exc:
             return self._fallback(graded, f"judge failed: {exc}")
-        details = {**graded.details, "s_sem": judged.s_sem, "p_yes": judged.p_yes, "p_no": judged.p_no,
-                   "judge_model": self.settings.judge.model}
+        details = {
+            **graded.details,
+            "s_sem": judged.s_sem,
+            "p_yes": judged.p_yes,
+            "p_no": judged.p_no,
+            "judge_model": self.settings.judge.model,
+        }
         return Verdict(Status.INCORRECT, judged.s_sem, judged.s_sem, details)
 
     def _fallback(self, graded: Candidate, reason: str) -> Verdict:
