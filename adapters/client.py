@@ -7,8 +7,9 @@ the trainer's: every item gets a result. Transient failures (connection errors, 
 masked `infra_error` results, so a run survives a service restart. A label the service refuses
 (422) becomes an `error` result for that item, naming the field, and the other items are scored.
 
-Only aiohttp is needed (verl has it through Ray, TRL through `datasets`), so the trainer
-environment can install this package with `pip install --no-deps`.
+Only aiohttp is needed (verl has it through Ray, TRL through `datasets`; the label rule,
+`verifiers.labels`, is standard library only), so the trainer environment can install this package
+with `pip install --no-deps`.
 """
 
 from __future__ import annotations
@@ -22,6 +23,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp
+
+from verifiers.errors import LabelError
+from verifiers.labels import route_label
 
 log = logging.getLogger(__name__)
 
@@ -135,21 +139,19 @@ def _refused_items(body: Any, n: int) -> dict[int, str]:
     return refused
 
 
-def label_and_domain(label: Any, default_domain: str) -> tuple[str, Any]:
-    """(domain, label) from a dataset's label value: a JSON object (or its JSON string) with `domain`,
-    or a bare answer string/number for `default_domain`."""
-    if isinstance(label, str) and label.strip().startswith("{"):
-        try:
-            label = json.loads(label)
-        except json.JSONDecodeError:
-            pass
-    if isinstance(label, dict):
-        label = dict(label)
-        domain = label.pop("domain", default_domain)
-        return str(domain), label
-    if default_domain == "math" and isinstance(label, (str, int, float)) and not isinstance(label, bool):
-        return "math", {"answer": str(label)}
-    return default_domain, label
+def native_item(response: str, label: Any, default_domain: str) -> dict[str, Any]:
+    """A `/score` item for a dataset's label value, routed by the service's own label rule
+    (`verifiers.labels`): a JSON object (or its JSON string) names its `domain` and may carry a
+    `group_id`, a bare answer goes to `default_domain`. A label the rule refuses is sent unchanged,
+    so the service's 422 names the problem and the item's result is an `error`."""
+    try:
+        routed = route_label(label, default_domain)
+    except LabelError:
+        return {"domain": default_domain, "response": response, "label": label}
+    item = {"domain": routed.domain, "response": response, "label": routed.payload}
+    if routed.group_id is not None:
+        item["group_id"] = routed.group_id
+    return item
 
 
 def flags(result: dict[str, Any]) -> dict[str, float]:

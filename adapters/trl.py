@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from adapters.client import STATUSES, ServiceClient, label_and_domain
+from adapters.client import STATUSES, ServiceClient, native_item
 
 RewardFunc = Callable[..., Awaitable[list[float | None]]]
 
@@ -55,8 +55,7 @@ def make_reward_func(label_column: str = "label", default_domain: str = "math",
         service = state.setdefault("client", client or ServiceClient())
         items = []
         for prompt, completion, label in zip(prompts, completions, columns[label_column], strict=True):
-            domain, payload = label_and_domain(label, default_domain)
-            item = {"domain": domain, "response": _text(completion), "label": payload}
+            item = native_item(_text(completion), label, default_domain)
             text = _prompt_text(prompt)
             if text is not None:
                 item["prompt"] = text

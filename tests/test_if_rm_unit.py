@@ -10,7 +10,8 @@ import pytest
 
 from verifiers.domains.if_rm.groups import GroupHolder
 from verifiers.domains.if_rm.reward import Member, combined_verdict, group_stats
-from verifiers.engine import Engine, LabelError
+from verifiers.engine import Engine
+from verifiers.errors import LabelError
 from verifiers.settings import Settings
 from verifiers.verdict import Status, Verdict
 

@@ -1,8 +1,6 @@
-"""OpenRLHF request mapping: response extraction and label decoding."""
+"""OpenRLHF request mapping: response extraction (label decoding: tests/test_labels.py)."""
 
-import pytest
-
-from verifiers.openrlhf import decode_label, extra_log_keys, response_from_query, trailing_special_tokens
+from verifiers.openrlhf import extra_log_keys, response_from_query, trailing_special_tokens
 from verifiers.settings import OpenRLHFSettings
 
 SPECIAL = trailing_special_tokens(OpenRLHFSettings().special_tokens_pattern)
@@ -29,26 +27,6 @@ def test_without_prompt_the_query_is_the_response():
 
 def test_special_tokens_inside_the_response_are_kept():
     assert response_from_query(PROMPT + "a<|im_end|>b<|im_end|>", PROMPT, SPECIAL) == "a<|im_end|>b"
-
-
-@pytest.mark.parametrize(
-    ("raw", "expected"),
-    [
-        ({"domain": "code", "tests": {}}, ("code", {"domain": "code", "tests": {}})),
-        ('{"domain": "ifeval", "kwargs": []}', ("ifeval", {"domain": "ifeval", "kwargs": []})),
-        ({"answer": "3"}, ("math", {"answer": "3"})),
-        ("\\frac{1}{2}", ("math", "\\frac{1}{2}")),
-        (42, ("math", 42)),
-    ],
-)
-def test_decode_label(raw, expected):
-    assert decode_label(raw, "math") == expected
-
-
-@pytest.mark.parametrize("raw", ["", None, [1, 2], True, '{"broken": '])
-def test_decode_label_rejects(raw):
-    with pytest.raises(ValueError):
-        decode_label(raw, "math")
 
 
 def test_extra_log_keys_are_fixed():

@@ -17,6 +17,11 @@ import pytest
 import ray
 
 from tests.conftest import ROOT, free_port, local_ray_cluster, running_server, wait_until_ready
+from tests.payloads import POOLED_DOMAINS, SIZES, items
+from verifiers.domains.ifeval.settings import IFEvalSettings
+from verifiers.domains.ifeval.verifier import IFEvalVerifier
+from verifiers.ray.pool import RayPool
+from verifiers.settings import RaySettings
 
 pytestmark = pytest.mark.slow
 
@@ -38,8 +43,8 @@ def cluster() -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def ray_server(cluster: str) -> Iterator[str]:
-    env = {"VERIFIERS_MATH__WORKERS": "1", "VERIFIERS_CODE__RUNNERS": str(RUNNERS),
-           "VERIFIERS_CODE__BASE_UID": str(BASE_UID)}
+    env = {"VERIFIERS_MATH__WORKERS": "1", "VERIFIERS_IFEVAL__WORKERS": "1", "VERIFIERS_SWE__WORKERS": "1",
+           "VERIFIERS_CODE__RUNNERS": str(RUNNERS), "VERIFIERS_CODE__BASE_UID": str(BASE_UID)}
     with running_server(env=env, args=["--ray", cluster], timeout_s=120) as url:
         wait_until_ready(url, 180)
         ray.init(address=cluster, namespace=NAMESPACE, log_to_driver=False)
@@ -94,6 +99,43 @@ def test_math_and_code_are_served_by_one_actor_per_cpu_node(ray_server: str) -> 
         assert sorted(nodes) == sorted(cpu_nodes), f"{prefix} actors should sit one on each CPU node, got {nodes}"
     ready = httpx.get(f"{ray_server}/ready", timeout=10).json()["domains"]
     assert ready["math"]["workers_alive"] == 2 and ready["code"]["runners_alive"] == 2
+
+
+def test_every_pooled_domain_runs_in_ray_actors_and_takes_swe_bench_sized_items(ray_server: str) -> None:
+    cpu_nodes = {n["NodeID"] for n in ray.nodes() if n["Alive"] and not n["Resources"].get("GPU")}
+    for domain in POOLED_DOMAINS:
+        nodes = sorted(info["node_id"] for _, info in _live(_actors(f"verifiers-{domain}-")))
+        assert nodes == sorted(cpu_nodes), f"{domain}: one actor per CPU node, got {nodes}"
+    for size in SIZES:
+        batch = items(size)
+        for domain in POOLED_DOMAINS:
+            reply = httpx.post(f"{ray_server}/score", json=batch[domain], timeout=120)
+            [result] = reply.json()["results"]
+            assert result["status"] == "correct", (domain, size, result["details"])
+
+
+# Ray passes a call argument inline up to this many serialized bytes, through its object store
+# above (`max_direct_call_object_size` in Ray's ray_config_def.h; the test cluster keeps the default).
+RAY_INLINE_LIMIT = 100 * 1024
+
+
+async def test_call_arguments_either_side_of_rays_inline_limit(ray_server: str) -> None:
+    """A worker-pool call whose arguments serialize to 1 byte under and over Ray's inline limit."""
+    serialize = ray._private.worker.global_worker.get_serialization_context().serialize
+    ifeval = IFEvalVerifier.pool_factory
+    pool = RayPool("limit-ifeval", ifeval, IFEvalSettings(workers=1), ray=RaySettings(address="auto"))
+    await pool.start()
+    try:
+        for size in (RAY_INLINE_LIMIT - 1, RAY_INLINE_LIMIT + 1):
+            text = next(
+                "x" * n for n in range(size - 200, size)
+                if serialize((["punctuation:no_comma"], [None], "x" * n, "strict")).total_bytes == size
+            )
+            assert await pool.run(["punctuation:no_comma"], [None], text, "strict") == [True], size
+            comma = text[:-1] + ","  # same size; the check sees the end of the text, so all of it arrived
+            assert await pool.run(["punctuation:no_comma"], [None], comma, "strict") == [False], size
+    finally:
+        await pool.close()
 
 
 def test_killed_actor_marks_exactly_its_samples_and_service_keeps_answering(ray_server: str) -> None:

@@ -12,7 +12,7 @@ from transformers import AutoModelForCausalLM, AutoModelForSequenceClassificatio
 from tests.tiny_rm import build_tiny_rm
 from verifiers.domains.rm.backend import BackendError
 from verifiers.domains.rm.local import LocalRewardModel, plan_passes, resolve_head
-from verifiers.settings import RMLocalSettings
+from verifiers.domains.rm.settings import RMLocalSettings
 
 CONVERSATIONS = [
     [{"role": "user", "content": "Say hi" + " please" * k}, {"role": "assistant", "content": "Hi! " * (k + 1)}]

@@ -10,7 +10,8 @@ from verifiers.domains.rm.backend import BackendError
 from verifiers.domains.rm.vllm import VLLMRewardModel
 from verifiers.engine import Engine
 from verifiers.sample import Sample
-from verifiers.settings import RMVLLMSettings, Settings
+from verifiers.domains.rm.settings import RMVLLMSettings
+from verifiers.settings import Settings
 from verifiers.verdict import Status
 
 CONVERSATION = [{"role": "user", "content": "Name a colour."}, {"role": "assistant", "content": "Blue, like the sea."}]

@@ -9,7 +9,7 @@ from tests.swe_fixtures import label, search_replace
 from tests.test_swe_shaping import DJANGO, VALIDATORS, grade, thinking
 from verifiers.domains.swe.judge import Judge
 from verifiers.domains.swe.shaping import Candidate
-from verifiers.settings import SweJudgeSettings
+from verifiers.domains.swe.settings import SweJudgeSettings
 from verifiers.verdict import Status, Verdict
 
 LONE_SURROGATE = search_replace(VALIDATORS, "    flags = 0\n", "    flags = '\ud800'\n")

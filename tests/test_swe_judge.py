@@ -10,7 +10,7 @@ import pytest
 
 from tests.judge_server import judge_server
 from verifiers.domains.swe.judge import Judge, JudgeFailure, yes_no
-from verifiers.settings import SweJudgeSettings
+from verifiers.domains.swe.settings import SweJudgeSettings
 
 
 async def started(url: str, **settings: Any) -> Judge:

@@ -14,7 +14,7 @@ from verifiers.domains.swe.shaping import Candidate, grade_lexically
 from verifiers.domains.swe.similarity import ratio
 from verifiers.domains.swe.unified import parse_unified
 from verifiers.sample import Sample
-from verifiers.settings import SweSettings
+from verifiers.domains.swe.settings import SweSettings
 from verifiers.verdict import Status, Verdict
 
 DJANGO = "django__django-11099"

@@ -13,15 +13,6 @@ import asyncio
 from collections import deque
 
 
-class Overloaded(Exception):
-    """A request that does not fit under a domain's bound right now."""
-
-    def __init__(self, domain: str, admitted: int, capacity: int, retry_after_s: float) -> None:
-        self.domain = domain
-        self.retry_after_s = retry_after_s
-        super().__init__(f"domain {domain!r} is at capacity ({admitted} of {capacity} items admitted); retry later")
-
-
 class Admission:
     def __init__(self, capacity: int) -> None:
         self.capacity = capacity

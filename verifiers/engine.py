@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import gc
-import json
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -18,10 +17,12 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from verifiers.admission import Admission, Overloaded
+from verifiers.admission import Admission
 from verifiers.batching import MicroBatcher
+from verifiers.errors import DomainUnavailable, LabelError, Overloaded, UnknownDomain, failure_verdict
+from verifiers.labels import RoutedLabel, route_label
 from verifiers.metrics import Metrics
-from verifiers.registry import DOMAINS, DomainUnavailable, load_verifier_class
+from verifiers.registry import DOMAINS, load_verifier_class
 from verifiers.sample import Sample
 from verifiers.settings import Settings
 from verifiers.verdict import Status, Verdict
@@ -39,25 +40,6 @@ def _freeze_start_up_heap() -> None:
     process (tests, benchmarks/rm) brings a model of its own."""
     gc.collect()
     gc.freeze()
-
-
-class LabelError(ValueError):
-    """A label that does not fit its domain's schema. `errors` use pydantic's shape (loc, msg)."""
-
-    def __init__(self, domain: str, errors: list[dict[str, Any]]) -> None:
-        self.domain = domain
-        self.errors = errors
-        where = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'label'}: {e['msg']}" for e in errors)
-        super().__init__(f"invalid {domain} label: {where}")
-
-
-class UnknownDomain(KeyError):
-    def __init__(self, domain: str, served: Sequence[str]) -> None:
-        self.domain = domain
-        super().__init__(f"unknown domain {domain!r}; this server serves {sorted(served)}")
-
-    def __str__(self) -> str:
-        return str(self.args[0])
 
 
 @dataclass(slots=True)
@@ -174,19 +156,32 @@ class Engine:
     # -- scoring -----------------------------------------------------------------------------
 
     def parse_label(self, domain: str, raw: Any) -> BaseModel:
-        """Validate a raw label against its domain's schema; a JSON-encoded object is decoded."""
+        """`raw` for `domain` under the label rule (`verifiers.labels`), validated against the
+        domain's schema; raises UnknownDomain or LabelError."""
+        return self._validate(domain, self._route(domain, raw).payload)
+
+    def sample(
+        self, domain: str, response: str, label: Any, *, prompt: str | None = None, group_id: str | None = None
+    ) -> Sample[Any]:
+        """A native item (`/score`, `verifiers score`) as a validated sample; a `group_id` in the label
+        serves when the item names none. Raises UnknownDomain or LabelError."""
+        routed = self._route(domain, label)
+        return Sample(domain, response, self._validate(domain, routed.payload), prompt, group_id or routed.group_id)
+
+    def _route(self, domain: str, raw: Any) -> RoutedLabel:
         if domain not in self._verifiers and domain not in self._unavailable:
             raise UnknownDomain(domain, self.domains)
-        if domain in self._unavailable:
-            return _RawLabel(value=raw)
-        model = self._verifiers[domain].label_model
-        if isinstance(raw, str) and raw.lstrip().startswith("{"):
-            try:
-                raw = json.loads(raw)
-            except json.JSONDecodeError:
-                pass  # the domain's own validator decides whether a plain string is acceptable
+        routed = route_label(raw, domain)
+        if routed.domain != domain:
+            raise LabelError.single(domain, f"names domain {routed.domain!r}, not {domain!r}", ("domain",))
+        return routed
+
+    def _validate(self, domain: str, payload: Any) -> BaseModel:
+        verifier = self._verifiers.get(domain)
+        if verifier is None:  # unavailable: its items become infra_error, whatever the label
+            return _RawLabel(value=payload)
         try:
-            return model.model_validate(raw)
+            return verifier.label_model.model_validate(payload)
         except ValidationError as exc:
             raise LabelError(
                 domain, [{"loc": e["loc"], "msg": e["msg"], "type": e["type"]} for e in exc.errors()]
@@ -234,8 +229,7 @@ class Engine:
                 try:
                     verdict = await batcher.submit(_Queued(sample, arrived))
                 except Exception as exc:
-                    log.exception("verifier %s failed", sample.domain)
-                    verdict = Verdict.failed(Status.INFRA_ERROR, f"verifier crashed: {type(exc).__name__}: {exc}")
+                    verdict = failure_verdict(exc, f"{sample.domain} verifier")
                 finally:
                     gate.release(1)
             else:

@@ -9,12 +9,13 @@ per-key lists across samples and fails on a ragged key set).
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Sequence
 from typing import Any
 
-from verifiers.engine import Engine, LabelError, UnknownDomain
+from verifiers.engine import Engine
+from verifiers.errors import BadInput, LabelError
+from verifiers.labels import route_label
 from verifiers.sample import Sample
 from verifiers.verdict import Status, Verdict
 
@@ -60,33 +61,6 @@ def _prompt_end(query: str, prompt: str) -> int | None:
     return at + len(anchor) if at >= 0 else None
 
 
-def decode_label(raw: Any, default_domain: str) -> tuple[str, Any]:
-    """(domain, label payload) from what the dataset's label column held.
-
-    A JSON object, or a string holding one, carries its `domain`; any other string or number is a
-    bare math answer.
-    """
-    if isinstance(raw, str):
-        text = raw.strip()
-        if text.startswith("{"):
-            try:
-                raw = json.loads(text)
-            except json.JSONDecodeError as exc:
-                raise ValueError(f"label looks like JSON but does not parse: {exc}") from None
-        elif not text:
-            raise ValueError("label is empty")
-        else:
-            return "math", raw
-    if isinstance(raw, dict):
-        domain = raw.get("domain", default_domain)
-        if not isinstance(domain, str):
-            raise ValueError("label.domain must be a string")
-        return domain, raw
-    if isinstance(raw, (int, float)) and not isinstance(raw, bool):
-        return "math", raw
-    raise ValueError(f"label must be a JSON object or a string, got {type(raw).__name__}")
-
-
 def extra_log_keys(domains: Sequence[str]) -> list[str]:
     """The fixed numeric key set: one flag per verdict status and per served domain."""
     return [f"verifier_{s.value}" for s in Status] + [f"domain_{d}" for d in domains]
@@ -118,17 +92,17 @@ class OpenRLHFAdapter:
         return self.reply(verdicts, domains)
 
     def _prepare(self, query: str, prompt: str | None, raw_label: Any) -> tuple[Sample[Any] | Verdict, str | None]:
+        """A sample, or the `error` verdict of a label that cannot become one (OpenRLHF gets no 422)."""
+        response = response_from_query(query, prompt, self._special)
         try:
-            domain, payload = decode_label(raw_label, self._default_domain)
-            label = self.engine.parse_label(domain, payload)
-        except (ValueError, UnknownDomain) as exc:  # LabelError is a ValueError
+            routed = route_label(raw_label, self._default_domain)
+            sample = self.engine.sample(
+                routed.domain, response, routed.payload, prompt=prompt, group_id=routed.group_id
+            )
+        except BadInput as exc:
             detail = {"errors": exc.errors} if isinstance(exc, LabelError) else {}
             return Verdict.failed(Status.ERROR, str(exc), **detail), None
-        group = payload.get("group_id") if isinstance(payload, dict) else None
-        response = response_from_query(query, prompt, self._special)
-        return Sample(
-            domain, response, label, prompt=prompt, group_id=group if isinstance(group, str) else None
-        ), domain
+        return sample, routed.domain
 
     def reply(self, verdicts: Sequence[Verdict], domains: Sequence[str | None]) -> dict[str, Any]:
         keys = extra_log_keys(self.engine.domains)

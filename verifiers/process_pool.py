@@ -10,41 +10,31 @@ fresh worker before the caller hears `WorkerCrashed`.
 Workers are plain `python -m verifiers.worker_process` children talking over a socketpair, not
 `multiprocessing` processes: multiprocessing's spawn/forkserver re-import the parent's `__main__`,
 which breaks any script without a main guard. A fresh interpreter costs about half a second
-(SymPy's import), so the pool keeps one spare worker warm and a replacement is instant.
+(SymPy's import), so the pool keeps one spare worker warm and a replacement is instant. Arguments
+and results of any size travel as `verifiers.framing` messages over asyncio streams.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-import os
 import socket
 import subprocess
 import sys
 import time
 from collections import deque
-from dataclasses import dataclass, field
-from multiprocessing.connection import Connection
+from dataclasses import dataclass
 from typing import Any
 
+from verifiers import framing
+from verifiers.errors import TaskFailed, TaskTimeout, WorkerCrashed
 from verifiers.metrics import Metrics
 
 log = logging.getLogger(__name__)
 
 
 _START_TIMEOUT_S = 120.0  # imports plus warm-up; generous for a loaded machine
-
-
-class TaskTimeout(Exception):
-    """The task overran its deadline; its worker was killed."""
-
-
-class WorkerCrashed(Exception):
-    """The worker died under the task twice (or could not be started): an infrastructure failure."""
-
-
-class TaskFailed(Exception):
-    """The target function raised; carries its message (a bug in the target, not a verdict)."""
 
 
 @dataclass
@@ -56,50 +46,28 @@ class _Task:
 @dataclass
 class _Worker:
     process: subprocess.Popen[bytes]
-    conn: Connection
-    loop: asyncio.AbstractEventLoop
-    waiter: asyncio.Future[tuple[str, Any]] | None = None
-    jobs: int = 0
-    dead: bool = False
-    _reading: bool = field(default=False, repr=False)
+    reader: asyncio.StreamReader
+    writer: asyncio.StreamWriter
 
-    def listen(self) -> None:
-        self.loop.add_reader(self.conn.fileno(), self._on_readable)
-        self._reading = True
-
-    def _on_readable(self) -> None:
-        try:
-            message = self.conn.recv()
-        except (EOFError, OSError) as exc:
-            self._stop_reading()
-            self.dead = True
-            if self.waiter is not None and not self.waiter.done():
-                self.waiter.set_exception(EOFError(f"worker exited: {exc!r}"))
-            return
-        if self.waiter is not None and not self.waiter.done():
-            self.waiter.set_result(message)
-
-    def _stop_reading(self) -> None:
-        if self._reading:
-            self.loop.remove_reader(self.conn.fileno())
-            self._reading = False
-
-    async def call(self, args: tuple[Any, ...], timeout_s: float) -> tuple[str, Any]:
-        self.waiter = self.loop.create_future()
-        self.conn.send(args)
-        return await asyncio.wait_for(self.waiter, timeout_s)
+    async def call(self, message: Any, timeout_s: float) -> tuple[str, Any]:
+        """Send `message` and return the reply; the deadline covers both, since a large argument
+        takes part of it to arrive. Raises TimeoutError, or EOFError/OSError if the worker died."""
+        async with asyncio.timeout(timeout_s):
+            await framing.send(self.writer, message)
+            reply: tuple[str, Any] = await framing.receive(self.reader)
+            return reply
 
     @property
     def alive(self) -> bool:
-        return not self.dead and self.process.poll() is None
+        return self.process.poll() is None and not self.writer.is_closing()
 
     async def kill(self) -> None:
-        self._stop_reading()
-        self.dead = True
         if self.process.poll() is None:
             self.process.kill()
         await asyncio.to_thread(self.process.wait, 10)
-        self.conn.close()
+        self.writer.close()
+        with contextlib.suppress(OSError):
+            await self.writer.wait_closed()
 
 
 class KillablePool:
@@ -114,17 +82,14 @@ class KillablePool:
         timeout_s: float,
         metrics: Metrics,
         init: tuple[str, tuple[Any, ...]] | None = None,
-        memory_limit_mb: int | None = None,
-        max_jobs_per_worker: int = 0,
     ) -> None:
+        """`init` ("module:function", args) runs once in each worker before it counts as started."""
         self.name = name
         self.target = target
         self.size = workers
         self.timeout_s = timeout_s
         self._metrics = metrics
         self._init = init
-        self._memory_limit_mb = memory_limit_mb
-        self._max_jobs = max_jobs_per_worker
         # One queue per slot: tasks with the same affinity key (e.g. the same math reference) go to
         # the same worker, whose SymPy caches already hold that reference's expressions. An idle
         # worker steals from a busy one's tail, so affinity never leaves a core idle.
@@ -152,10 +117,8 @@ class KillablePool:
         self._drivers = []
         workers = [w for w in self._workers if w is not None]
         if self._spare is not None:
-            try:
+            with contextlib.suppress(Exception):  # a spare that failed to start has nothing to kill
                 workers.append(await self._spare)
-            except Exception:  # noqa: BLE001 - a spare that failed to start has nothing to kill
-                pass
             self._spare = None
         await asyncio.gather(*(w.kill() for w in workers), return_exceptions=True)
         self._workers = [None] * self.size
@@ -169,11 +132,6 @@ class KillablePool:
     @property
     def alive(self) -> int:
         return sum(1 for w in self._workers if w is not None and w.alive)
-
-    @property
-    def pids(self) -> list[int]:
-        """PIDs of the serving workers (not the spare)."""
-        return [w.process.pid for w in self._workers if w is not None]
 
     @property
     def queued(self) -> int:
@@ -212,10 +170,6 @@ class KillablePool:
     async def _spawn(self) -> _Worker:
         parent, child = socket.socketpair()
         cmd = [sys.executable, "-m", "verifiers.worker_process", self.target, str(child.fileno())]
-        if self._init is not None:
-            cmd += ["--init", self._init[0], *map(str, self._init[1])]
-        if self._memory_limit_mb:
-            cmd += ["--memory-limit-mb", str(self._memory_limit_mb)]
 
         def start() -> subprocess.Popen[bytes]:
             # Own session: a signal to the server's process group must not reach the workers.
@@ -223,15 +177,17 @@ class KillablePool:
 
         try:
             proc = await asyncio.to_thread(start)
+        except BaseException:
+            parent.close()
+            raise
         finally:
             child.close()
-        worker = _Worker(proc, Connection(os.dup(parent.fileno())), asyncio.get_running_loop())
-        parent.close()
-        worker.waiter = worker.loop.create_future()
-        worker.listen()
+        reader, writer = await asyncio.open_unix_connection(sock=parent)
+        worker = _Worker(proc, reader, writer)
+        init, init_args = self._init if self._init is not None else (None, ())
         try:
-            kind, _ = await asyncio.wait_for(worker.waiter, _START_TIMEOUT_S)
-        except (TimeoutError, EOFError) as exc:
+            kind, _ = await worker.call((init, init_args), _START_TIMEOUT_S)
+        except (TimeoutError, EOFError, OSError) as exc:
             await worker.kill()
             raise WorkerCrashed(f"{self.name}: worker did not start: {exc!r}") from exc
         if kind != "ready":
@@ -308,9 +264,6 @@ class KillablePool:
                     task.future.set_result(value)
                 else:
                     task.future.set_exception(TaskFailed(value))
-            worker.jobs += 1
-            if self._max_jobs and worker.jobs >= self._max_jobs:
-                await self._replace(slot, "recycle")
             return
 
     def _report(self) -> None:

@@ -8,12 +8,12 @@ Adding a domain means adding a verifier module and one line here; the transport 
 from __future__ import annotations
 
 import importlib
-import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from verifiers.verifier import Verifier
+from verifiers.errors import DomainUnavailable
 
-log = logging.getLogger(__name__)
+if TYPE_CHECKING:
+    from verifiers.verifier import Verifier
 
 DOMAINS: dict[str, str] = {
     "math": "verifiers.domains.math.verifier:MathVerifier",
@@ -25,16 +25,9 @@ DOMAINS: dict[str, str] = {
 }
 
 
-class DomainUnavailable(Exception):
-    """A registered domain whose module cannot be imported (missing optional dependency)."""
-
-
 def load_verifier_class(domain: str) -> type[Verifier[Any]]:
-    try:
-        path = DOMAINS[domain]
-    except KeyError:
-        raise KeyError(f"unknown domain {domain!r}; registered: {sorted(DOMAINS)}") from None
-    module_name, _, attr = path.partition(":")
+    """The verifier class of a registered domain (`Settings` refuses unregistered ones)."""
+    module_name, _, attr = DOMAINS[domain].partition(":")
     try:
         module = importlib.import_module(module_name)
     except ImportError as exc:

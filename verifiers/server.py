@@ -1,37 +1,36 @@
 """The HTTP transport: validate, route to the engine, report. No verifier logic lives here.
 
-Bodies are parsed with orjson (the hot path is thousands of small OpenRLHF requests per second);
-a string holding a lone UTF-16 surrogate (a legal JSON escape that a tokenizer's partial decode can
-produce) is decoded leniently instead, the surrogate replaced, because a hostile model output must
-become a verdict, not a 4xx. Raw bytes that are not UTF-8 are a broken client: 422 with the offset.
+Layout, for whoever adds an endpoint:
+- `router` (module level) holds the endpoints. An endpoint takes what it needs as FastAPI
+  dependencies: `EngineDep` (the app's engine, on `app.state.engine`), `OpenRLHFDep`, and `JsonBody`
+  (the request body, size-limited and parsed: `verifiers/body.py`).
+- `create_app` builds an app around one engine: its lifespan (the engine starts and stops with the
+  app), the middlewares (`verifiers/middleware.py`: bearer auth, request metrics), the handlers that
+  turn a refusal into its status code (413, 429) and the OpenAPI document.
 """
 
 from __future__ import annotations
 
-import json
-import logging
-import secrets
-import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
-from urllib.parse import parse_qs
+from typing import Annotated, Any
 
 import orjson
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from fastapi.routing import APIRoute
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import ValidationError
 from pydantic.json_schema import models_json_schema
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from verifiers import __version__
-from verifiers.admission import Overloaded
-from verifiers.engine import Engine, LabelError, UnknownDomain
+from verifiers.body import json_body
+from verifiers.engine import Engine
+from verifiers.errors import LabelError, Overloaded, PayloadTooLarge, UnknownDomain
+from verifiers.middleware import BearerAuth, RequestMetrics
 from verifiers.openrlhf import OpenRLHFAdapter
-from verifiers.sample import Sample
 from verifiers.schemas import (
     HealthResponse,
     ReadyResponse,
@@ -44,8 +43,6 @@ from verifiers.schemas import (
 )
 from verifiers.settings import Settings
 
-log = logging.getLogger(__name__)
-
 
 class _Json(JSONResponse):
     """orjson rendering; a JSONResponse subclass so the OpenAPI document keeps response schemas."""
@@ -54,15 +51,126 @@ class _Json(JSONResponse):
         return orjson.dumps(content, default=str)
 
 
-class _PayloadTooLarge(Exception):
-    pass
+# Dependencies. Async on purpose: FastAPI runs a plain `def` dependency in a thread.
+
+
+async def _engine(request: Request) -> Engine:
+    engine: Engine = request.app.state.engine
+    return engine
+
+
+async def _openrlhf(request: Request) -> OpenRLHFAdapter:
+    adapter: OpenRLHFAdapter = request.app.state.openrlhf
+    return adapter
+
+
+EngineDep = Annotated[Engine, Depends(_engine)]
+OpenRLHFDep = Annotated[OpenRLHFAdapter, Depends(_openrlhf)]
+JsonBody = Annotated[Any, Depends(json_body)]
+
+_ERROR = {
+    "description": "Refused",
+    "content": {
+        "application/json": {
+            "schema": {"type": "object", "properties": {"detail": {"type": "string"}}, "required": ["detail"]}
+        }
+    },
+}
+_INVALID = {"description": "Malformed body: each error names the field (`loc`)", "model": ValidationErrors}
+_TOO_LARGE = {**_ERROR, "description": "The body is larger than server.max_body_bytes"}
+
+
+def _request_body(schema: dict[str, Any]) -> dict[str, Any]:
+    """OpenAPI `requestBody` of an endpoint that reads its body through `JsonBody`, which FastAPI
+    cannot see."""
+    return {"requestBody": {"required": True, "content": {"application/json": {"schema": schema}}}}
+
+
+router = APIRouter(default_response_class=_Json)
+
+
+@router.post(
+    "/get_reward",
+    response_model=RewardResponse,
+    openapi_extra=_request_body(RewardRequest.model_json_schema(ref_template="#/components/schemas/{model}")),
+    summary="OpenRLHF remote reward (always 200 for per-sample failures)",
+    responses={413: _TOO_LARGE, 422: _INVALID},
+)
+async def get_reward(body: JsonBody, openrlhf: OpenRLHFDep) -> Response:
+    try:
+        req = RewardRequest.model_validate(body)
+    except ValidationError as exc:
+        raise RequestValidationError(_with_prefix(exc.errors(), ("body",))) from None
+    return _Json(await openrlhf.get_reward(req.query, req.prompts or [], req.labels or []))
+
+
+@router.post(
+    "/score",
+    response_model=ScoreResponse,
+    openapi_extra=_request_body(
+        {"anyOf": [{"$ref": "#/components/schemas/ScoreItem"}, {"$ref": "#/components/schemas/ScoreBatch"}]}
+    ),
+    summary='Native scoring: one item or {"items": [...]}',
+    responses={
+        413: _TOO_LARGE,
+        422: _INVALID,
+        429: {
+            **_ERROR,
+            "description": "A domain is at capacity (engine.max_items_per_domain); retry after Retry-After seconds",
+        },
+    },
+)
+async def score(body: JsonBody, engine: EngineDep) -> Response:
+    single = not (isinstance(body, dict) and "items" in body)
+    try:
+        items = [ScoreItem.model_validate(body)] if single else ScoreBatch.model_validate(body).items
+    except ValidationError as exc:
+        raise RequestValidationError(_with_prefix(exc.errors(), ("body",))) from None
+    samples = []
+    errors: list[dict[str, Any]] = []
+    for i, item in enumerate(items):
+        where = ("body",) if single else ("body", "items", i)
+        try:
+            samples.append(
+                engine.sample(item.domain, item.response, item.label, prompt=item.prompt, group_id=item.group_id)
+            )
+        except UnknownDomain as exc:
+            errors.append({"loc": (*where, "domain"), "msg": str(exc), "type": "value_error"})
+        except LabelError as exc:
+            errors.extend(_with_prefix(exc.errors, (*where, "label")))
+    if errors:
+        raise RequestValidationError(errors)
+    verdicts = await engine.score(samples, wait=False)
+    return _Json({"results": [v.to_wire() for v in verdicts]})
+
+
+@router.get("/health", summary="Liveness: the process answers", response_model=HealthResponse)
+async def health() -> dict[str, str]:
+    return {"status": "ok", "version": __version__}
+
+
+@router.get(
+    "/ready",
+    summary="Readiness: every served domain's pools and backends are up",
+    response_model=ReadyResponse,
+    responses={503: {"description": "Some domain is not ready (see its entry)", "model": ReadyResponse}},
+)
+async def ready(engine: EngineDep) -> Response:
+    states = engine.readiness()
+    ok = bool(states) and all(r.ready for r in states.values())
+    body = {"ready": ok, "domains": {name: {"ready": r.ready, **r.detail} for name, r in states.items()}}
+    return _Json(body, status_code=200 if ok else 503)
+
+
+@router.get("/metrics", summary="Prometheus metrics", response_class=PlainTextResponse)
+async def metrics(engine: EngineDep) -> Response:
+    return Response(generate_latest(engine.metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
 
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
-    """Build the app; the engine starts and stops with the app's lifespan."""
-    settings = settings or Settings()
+    """An app serving `router` around `engine` (default: one built from `settings`)."""
+    settings = settings or (engine.settings if engine is not None else Settings())
     engine = engine or Engine(settings)
-    adapter = OpenRLHFAdapter(engine)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -79,131 +187,20 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         lifespan=lifespan,
         default_response_class=_Json,
         telemetry=dict.fromkeys(("tracing", "metrics", "logs"), settings.server.opentelemetry),
+        # The router's routes themselves, not `include_router`, whose lazy `_IncludedRouter` entry
+        # (FastAPI 0.165) would hide the endpoints from whoever lists `app.routes`.
+        routes=router.routes,
     )
-    app.state.engine = engine
     app.state.settings = settings
-    app.add_middleware(_Telemetry, engine=engine, token=settings.server.auth_token)
-
-    @app.exception_handler(_PayloadTooLarge)
-    async def _too_large(request: Request, exc: _PayloadTooLarge) -> Response:
-        return _Json({"detail": str(exc)}, status_code=413)
-
-    async def read_json(request: Request) -> Any:
-        limit = settings.server.max_body_bytes
-        declared = request.headers.get("content-length")
-        if declared is not None and declared.isdigit() and int(declared) > limit:
-            raise _PayloadTooLarge(f"body of {declared} bytes exceeds the {limit}-byte limit")
-        chunks = []
-        size = 0
-        async for chunk in request.stream():
-            size += len(chunk)
-            if size > limit:
-                raise _PayloadTooLarge(f"body exceeds the {limit}-byte limit")
-            chunks.append(chunk)
-        return parse_json(b"".join(chunks))
-
-    @app.post(
-        "/get_reward",
-        response_model=RewardResponse,
-        openapi_extra={
-            "requestBody": {
-                "required": True,
-                "content": {
-                    "application/json": {
-                        "schema": RewardRequest.model_json_schema(ref_template="#/components/schemas/{model}")
-                    }
-                },
-            }
-        },
-        summary="OpenRLHF remote reward (always 200 for per-sample failures)",
-        responses={413: _ERROR, 422: _INVALID},
-    )
-    async def get_reward(request: Request) -> Response:
-        body = await read_json(request)
-        try:
-            req = RewardRequest.model_validate(body)
-        except ValidationError as exc:
-            raise RequestValidationError(_with_prefix(exc.errors(), ("body",))) from None
-        reply = await adapter.get_reward(req.query, req.prompts or [], req.labels or [])
-        return _Json(reply)
-
-    @app.post(
-        "/score",
-        response_model=ScoreResponse,
-        openapi_extra={
-            "requestBody": {
-                "required": True,
-                "content": {
-                    "application/json": {
-                        "schema": {
-                            "anyOf": [
-                                {"$ref": "#/components/schemas/ScoreItem"},
-                                {"$ref": "#/components/schemas/ScoreBatch"},
-                            ]
-                        }
-                    }
-                },
-            }
-        },
-        summary='Native scoring: one item or {"items": [...]}',
-        responses={
-            413: _ERROR,
-            422: _INVALID,
-            429: {
-                **_ERROR,
-                "description": (
-                    "A domain is at capacity (engine.max_items_per_domain); retry after Retry-After seconds"
-                ),
-            },
-        },
-    )
-    async def score(request: Request) -> Response:
-        body = await read_json(request)
-        single = not (isinstance(body, dict) and "items" in body)
-        try:
-            items = [ScoreItem.model_validate(body)] if single else ScoreBatch.model_validate(body).items
-        except ValidationError as exc:
-            raise RequestValidationError(_with_prefix(exc.errors(), ("body",))) from None
-        samples = []
-        errors: list[dict[str, Any]] = []
-        for i, item in enumerate(items):
-            where = ("body",) if single else ("body", "items", i)
-            try:
-                label = engine.parse_label(item.domain, item.label)
-            except UnknownDomain as exc:
-                errors.append({"loc": (*where, "domain"), "msg": str(exc), "type": "value_error"})
-                continue
-            except LabelError as exc:
-                errors.extend(_with_prefix(exc.errors, (*where, "label")))
-                continue
-            samples.append(Sample(item.domain, item.response, label, prompt=item.prompt, group_id=item.group_id))
-        if errors:
-            raise RequestValidationError(errors)
-        try:
-            verdicts = await engine.score(samples, wait=False)
-        except Overloaded as exc:
-            return _Json({"detail": str(exc)}, status_code=429, headers={"Retry-After": str(exc.retry_after_s)})
-        return _Json({"results": [v.to_wire() for v in verdicts]})
-
-    @app.get("/health", summary="Liveness: the process answers", response_model=HealthResponse)
-    async def health() -> dict[str, str]:
-        return {"status": "ok", "version": __version__}
-
-    @app.get(
-        "/ready",
-        summary="Readiness: every served domain's pools and backends are up",
-        response_model=ReadyResponse,
-        responses={503: {"description": "Some domain is not ready (see its entry)", "model": ReadyResponse}},
-    )
-    async def ready() -> Response:
-        states = engine.readiness()
-        ok = bool(states) and all(r.ready for r in states.values())
-        body = {"ready": ok, "domains": {name: {"ready": r.ready, **r.detail} for name, r in states.items()}}
-        return _Json(body, status_code=200 if ok else 503)
-
-    @app.get("/metrics", summary="Prometheus metrics", response_class=PlainTextResponse)
-    async def metrics() -> Response:
-        return Response(generate_latest(engine.metrics.registry), media_type=CONTENT_TYPE_LATEST)
+    app.state.engine = engine
+    app.state.openrlhf = OpenRLHFAdapter(engine)
+    app.add_exception_handler(PayloadTooLarge, _payload_too_large)
+    app.add_exception_handler(Overloaded, _overloaded)
+    # Added last is outermost: metrics see every request, the ones auth refuses included.
+    if settings.server.auth_token is not None:
+        app.add_middleware(BearerAuth, token=settings.server.auth_token.get_secret_value())
+    endpoints = [route.path for route in router.routes if isinstance(route, APIRoute)]
+    app.add_middleware(RequestMetrics, metrics=engine.metrics, endpoints=endpoints)
 
     def openapi() -> dict[str, Any]:
         # The bodies are parsed by hand (orjson, lenient UTF-8), so FastAPI does not see their
@@ -222,100 +219,14 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     return app
 
 
-_ERROR = {
-    "description": "Refused",
-    "content": {
-        "application/json": {
-            "schema": {"type": "object", "properties": {"detail": {"type": "string"}}, "required": ["detail"]}
-        }
-    },
-}
-_INVALID = {"description": "Malformed body: each error names the field (`loc`)", "model": ValidationErrors}
+async def _payload_too_large(request: Request, exc: Exception) -> Response:
+    return _Json({"detail": str(exc)}, status_code=413)
 
 
-def parse_json(raw: bytes) -> Any:
-    """orjson first; a body it rejects only for escaped lone surrogates is decoded leniently."""
-    try:
-        return orjson.loads(raw)
-    except orjson.JSONDecodeError:
-        pass
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise RequestValidationError(
-            [
-                {
-                    "loc": ("body",),
-                    "msg": f"body is not UTF-8: invalid byte at offset {exc.start}",
-                    "type": "utf8_invalid",
-                }
-            ]
-        ) from None
-    try:
-        return _scrub(json.loads(text))
-    except (json.JSONDecodeError, RecursionError) as exc:
-        raise RequestValidationError(
-            [{"loc": ("body",), "msg": f"body is not valid JSON: {exc}", "type": "json_invalid"}]
-        ) from None
+async def _overloaded(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, Overloaded)
+    return _Json({"detail": str(exc)}, status_code=429, headers={"Retry-After": str(exc.retry_after_s)})
 
 
-def _scrub(value: Any) -> Any:
-    """Replace lone surrogates (legal in JSON escapes, illegal in UTF-8) with U+FFFD."""
-    if isinstance(value, str):
-        return value.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
-    if isinstance(value, list):
-        return [_scrub(v) for v in value]
-    if isinstance(value, dict):
-        return {_scrub(k): _scrub(v) for k, v in value.items()}
-    return value
-
-
-def _with_prefix(errors: list[Any], prefix: tuple[Any, ...]) -> list[dict[str, Any]]:
+def _with_prefix(errors: Any, prefix: tuple[Any, ...]) -> list[dict[str, Any]]:
     return [{"loc": (*prefix, *e["loc"]), "msg": e["msg"], "type": e["type"]} for e in errors]
-
-
-class _Telemetry:
-    """Pure ASGI middleware: bearer-token check, request counts and latency per endpoint."""
-
-    _OPEN_PATHS = frozenset({"/health"})
-
-    def __init__(self, app: ASGIApp, engine: Engine, token: Any) -> None:
-        self.app = app
-        self.metrics = engine.metrics
-        self.token = token.get_secret_value().encode() if token is not None else None
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        path = scope["path"]
-        if self.token is not None and path not in self._OPEN_PATHS and not self._authorized(scope):
-            await _Json({"detail": "missing or wrong bearer token"}, status_code=401)(scope, receive, send)
-            self.metrics.requests.labels(path, "401").inc()
-            return
-        started = time.perf_counter()
-        status = 500
-
-        async def send_wrapper(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_wrapper)
-        finally:
-            endpoint = path if path in _KNOWN_PATHS else "other"
-            self.metrics.requests.labels(endpoint, str(status)).inc()
-            self.metrics.request_latency.labels(endpoint).observe(time.perf_counter() - started)
-
-    def _authorized(self, scope: Scope) -> bool:
-        assert self.token is not None
-        for name, value in scope["headers"]:
-            if name == b"authorization" and value.startswith(b"Bearer "):
-                return secrets.compare_digest(value[7:], self.token)
-        given = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("token")
-        return bool(given) and secrets.compare_digest(given[-1].encode(), self.token)
-
-
-_KNOWN_PATHS = frozenset({"/get_reward", "/score", "/health", "/ready", "/metrics"})

@@ -1,29 +1,33 @@
 """The one typed settings object.
 
-Every knob of the service lives here, grouped by concern. Values come from (highest priority
-first) explicit overrides such as CLI flags, environment variables (`VERIFIERS_` prefix, `__`
-between levels: `VERIFIERS_MATH__WORKERS=4`), then a YAML/TOML/JSON file given with `--config`,
-so a deployment can override a shared config file without editing it.
+Every knob of the service is a field of `Settings`, one section per concern: the service-wide ones
+(server, engine, openrlhf, ray) are defined here, each domain's next to its code
+(`verifiers/domains/<name>/settings.py`) and gathered here under the domain's name. Values come from
+(highest priority first) explicit overrides such as CLI flags, environment variables (`VERIFIERS_`
+prefix, `__` between levels: `VERIFIERS_MATH__WORKERS=4`), then a YAML/TOML/JSON file given with
+`--config`, so a deployment can override a shared config file without editing it.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import tomllib
 from contextvars import ContextVar
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import yaml
 from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from verifiers.domains.code.settings import CodeSettings
+from verifiers.domains.if_rm.settings import IfRmSettings
+from verifiers.domains.ifeval.settings import IFEvalSettings
+from verifiers.domains.math.settings import MathSettings
+from verifiers.domains.rm.settings import RMSettings
+from verifiers.domains.swe.settings import SweSettings
+from verifiers.registry import DOMAINS
 from verifiers.retry import worst_case_s
-
-
-def _default_workers() -> int:
-    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
 
 
 class ServerSettings(BaseModel):
@@ -104,214 +108,9 @@ class OpenRLHFSettings(BaseModel):
     )
 
 
-class MathSettings(BaseModel):
-    """math-verify engine: killable workers, caps and caches."""
-
-    workers: int = Field(default_factory=_default_workers, ge=1)
-    item_timeout_s: float = Field(
-        5.0, gt=0, description="Hard wall-clock limit per (reference, answer) check, from execution start."
-    )
-    max_response_chars: int = Field(
-        200_000, ge=1000, description="Longer responses are judged on their last max_response_chars characters."
-    )
-    tail_chars: int = Field(
-        4000, ge=100, description="Fallback extraction (no \\boxed{}) scans only this many trailing characters."
-    )
-    max_answer_chars: int = Field(
-        1000, ge=10, description="A \\boxed{} answer longer than this is a format_error, never parsed."
-    )
-    max_reference_chars: int = Field(2000, ge=10)
-    memo_size: int = Field(100_000, ge=0, description="LRU entries of (reference, answer) -> verdict.")
-    reference_cache_size: int = Field(10_000, ge=0, description="Parsed references kept per worker.")
-
-
-class CodeSettings(BaseModel):
-    """Code execution: local sandbox runners and default per-test limits."""
-
-    runners: int = Field(default_factory=_default_workers, ge=1, description="Sandbox runner processes.")
-    base_uid: int = Field(61000, ge=1000, description="Runner i runs tests as uid base_uid + i.")
-    python: str | None = Field(None, description="Interpreter for the runners; None: /usr/bin/python3.")
-    time_limit_s: float = Field(2.0, gt=0, le=60, description="Default CPU limit per test.")
-    memory_mb: int = Field(512, ge=32, le=16384, description="Default address-space limit per test.")
-    output_bytes: int = Field(16 << 20, ge=1024, description="More stdout than this is OLE.")
-    max_tests: int = Field(1000, ge=1, description="A label with more tests is an error.")
-    max_response_chars: int = Field(200_000, ge=1000, description="Code is taken from this many trailing characters.")
-    backend: Literal["local", "docker", "compose"] = Field(
-        "local", description="Runner hosts: local namespaces (root), a Docker container pool, or compose replicas."
-    )
-    recycle_after: int = Field(1000, ge=0, description="Restart a runner after this many jobs; 0 never.")
-    docker_image: str = Field(
-        "cascade-sandbox:latest", description="Image for the docker backend (sandbox/Dockerfile)."
-    )
-    docker_memory_mb: int = Field(2048, ge=64, description="Memory cgroup limit per sandbox container.")
-    docker_cpus: float = Field(1.0, gt=0, description="CPU limit per sandbox container.")
-    docker_pids: int = Field(256, ge=16, description="pids cgroup limit per sandbox container.")
-    socket_dir: str = Field(
-        "/run/sandbox", description="compose backend: directory holding the replicas' runner sockets."
-    )
-
-
-class IFEvalSettings(BaseModel):
-    """Instruction following: killable check workers and the default mode."""
-
-    workers: int = Field(default_factory=_default_workers, ge=1)
-    item_timeout_s: float = Field(
-        5.0, gt=0, description="Wall-clock limit for all checks of one response; past it the verdict is timeout."
-    )
-    mode: Literal["strict", "loose"] = Field(
-        "strict", description="IFEval mode when a label names none (strict is R_IF; loose forgives wrappers)."
-    )
-
-
-class SweJudgeSettings(BaseModel):
-    """The s_sem judge: an OpenAI-compatible chat-completions endpoint (e.g. vLLM) with logprobs."""
-
-    url: str | None = Field(
-        None,
-        description="Base URL of the API, e.g. http://judge:8000/v1 (POSTs to URL/chat/completions). "
-        "None: no judge, the fallback decides.",
-    )
-    model: str = Field("kimi-dev-72b", description="`model` sent with each request.")
-    api_key: SecretStr | None = Field(None, description="Sent as `Authorization: Bearer KEY` when set.")
-    prompt_template: str | None = Field(
-        None,
-        description="User message with {issue}, {golden_patch}, {candidate_patch} fields "
-        "(str.format); None: the shipped default (verifiers/domains/swe/judge_prompt.py).",
-    )
-    system_prompt: str | None = Field(None, description="Optional system message.")
-    timeout_s: float = Field(30.0, gt=0, description="Per attempt.")
-    retries: int = Field(2, ge=0, description="Extra attempts after a timeout, HTTP error or malformed reply.")
-    concurrency: int = Field(32, ge=1, description="Judge requests in flight at once.")
-    top_logprobs: int = Field(20, ge=1, le=20, description="vLLM rejects more than its --max-logprobs (20).")
-    normalize: bool = Field(True, description="s_sem = P(yes)/(P(yes)+P(no)); False: raw P(yes).")
-    min_mass: float = Field(
-        1e-4,
-        ge=0,
-        description="If P(yes)+P(no) among the top tokens is below this, the reply is a failure.",
-    )
-    cache_size: int = Field(100_000, ge=0, description="LRU entries of (prediction hash, reference hash) -> s_sem.")
-
-
-class SweSettings(BaseModel):
-    """Execution-free SWE reward: caps, syntax check, judge and what happens without one."""
-
-    workers: int = Field(
-        default_factory=_default_workers, ge=1, description="Processes that parse and compare patches."
-    )
-    item_timeout_s: float = Field(
-        10.0,
-        gt=0,
-        description="Parsing and s_lex of one sample, from execution start; past it: timeout, reward 0.",
-    )
-    judge: SweJudgeSettings = Field(default_factory=SweJudgeSettings)
-    fallback: Literal["lexical", "infra_error"] = Field(
-        "lexical",
-        description="No judge configured or the judge failed: reward s_lex, or a masked infra_error.",
-    )
-    max_patch_chars: int = Field(
-        32_000,
-        ge=1000,
-        description="An answer or normalised per-file diff longer than this is unparseable "
-        "(-1); for the golden patch it is a label error. Bounds the quadratic similarity.",
-    )
-    max_issue_chars: int = Field(8_000, ge=0, description="The issue text shown to the judge is cut to this.")
-    syntax_check: bool = Field(True, description="tree-sitter check of touched files, reported in details.")
-    syntax_error_unparseable: bool = Field(
-        False,
-        description="A patch that breaks the syntax of a file that parsed before scores -1.",
-    )
-
-
-class RMLocalSettings(BaseModel):
-    """The in-process Hugging Face backend (needs the `rm` extra: torch + transformers)."""
-
-    model_path: str | None = Field(
-        None,
-        description="Local directory of the reward model (config, weights, tokenizer with a chat "
-        "template). None: the rm domain is served but not configured; its items are infra_error.",
-    )
-    head: Literal["auto", "classification", "causal_lm"] = Field(
-        "auto",
-        description="classification: a `*ForSequenceClassification` / OpenRLHF `score` head; causal_lm: "
-        "the logit of `score_token_id` at the last position (nvidia/Qwen2.5-CascadeRL-RM-72B); auto: from "
-        "the config's `architectures`.",
-    )
-    score_token_id: int = Field(0, ge=0, description="causal_lm head: the vocabulary row read as the score.")
-    normalize: bool = Field(True, description="Apply (r - mean) / std when the model config carries `mean` and `std`.")
-    dtype: Literal["auto", "float32", "bfloat16", "float16"] = Field(
-        "auto", description="auto: the checkpoint's dtype on GPU, float32 on CPU."
-    )
-    device: str = Field("auto", description="`cpu`, `cuda`, `cuda:1`, ...; auto: cuda when available.")
-    attn_implementation: str | None = Field(None, description="e.g. `sdpa`, `eager`, `flash_attention_2`.")
-    max_length: int = Field(
-        4096,
-        ge=8,
-        description="Token budget per conversation (capped at the model's max_position_embeddings). "
-        "Longer ones keep their *last* max_length tokens (the start of the prompt is dropped; the response "
-        "and the scored position stay) and say `truncated: true`.",
-    )
-    max_tokens_per_forward: int | None = Field(
-        None,
-        ge=1,
-        description="Padded tokens (rows x longest row) per forward pass; a batch sorted by "
-        "length is cut into the fewest passes under this budget, evened out. None: 32768 on GPU, 4096 on "
-        "CPU (passes whose activations stay in cache run ~1.5x faster there: see docs/domains/rm.md).",
-    )
-
-
-class RMVLLMSettings(BaseModel):
-    """A remote vLLM server run with the pooling runner (`vllm serve MODEL --runner pooling`)."""
-
-    url: str = Field("http://127.0.0.1:8001", description="Base URL of the vLLM server.")
-    model: str | None = Field(None, description="`model` field sent with each request (the served model name).")
-    endpoint: Literal["pooling", "classify"] = Field("pooling", description="`/pooling` or `/classify`.")
-    timeout_s: float = Field(
-        20.0,
-        gt=0,
-        description="Per HTTP attempt. All attempts together must fit engine.item_deadline_s "
-        "(with if_rm: together with ifeval.item_timeout_s and if_rm.group_deadline_s); checked at start-up.",
-    )
-    retries: int = Field(2, ge=0, description="Extra attempts after a connection error, timeout or 5xx.")
-    max_concurrency: int = Field(64, ge=1, description="Requests in flight to the server at once.")
-
-
-class RMSettings(BaseModel):
-    """Bradley-Terry reward model scoring (`rm` domain)."""
-
-    backend: Literal["local", "vllm"] = "local"
-    local: RMLocalSettings = Field(default_factory=RMLocalSettings)
-    vllm: RMVLLMSettings = Field(default_factory=RMVLLMSettings)
-    strip_thinking: bool = Field(True, description="Score only the text after the last `</think>`.")
-    max_batch_size: int = Field(
-        64,
-        ge=1,
-        description="Samples per model call: the engine gathers up to this many concurrent samples, "
-        "and the local backend merges calls that queue while the model runs up to it (1: each request alone).",
-    )
-    max_wait_ms: float = Field(5.0, ge=0, description="How long the first sample waits for company.")
-
-
-class IfRmSettings(BaseModel):
-    """The combined reward r = R_IF + sigmoid(z(R_RM)) if R_IF = 1 else 0 (`if_rm` domain)."""
-
-    if_domain: str = Field("ifeval", description="Domain whose verdict is R_IF (`correct` means 1).")
-    rm_domain: str = Field("rm", description="Domain whose raw reward is R_RM.")
-    group_deadline_s: float = Field(
-        30.0,
-        gt=0,
-        description="How long a group waits, from its first sample, for group_size samples; "
-        "then it is normalised over what arrived. Keep it below engine.item_deadline_s.",
-    )
-    normalize_over: Literal["all", "passing"] = Field(
-        "all", description="z-normalise R_RM over every scored sample of the group, or only those with R_IF = 1."
-    )
-    std_epsilon: float = Field(1e-6, gt=0, description="A group whose RM std is below this gets z = 0.")
-    max_batch_size: int = Field(256, ge=1)
-    max_wait_ms: float = Field(10.0, ge=0)
-
-
 class RaySettings(BaseModel):
-    """Scale-out: run the math workers and sandbox runners as actors on an existing Ray cluster."""
+    """Scale-out: run every pooled domain's pool (math, ifeval and swe workers, code's sandbox runners) in
+    actors on an existing Ray cluster."""
 
     address: str | None = Field(
         None,
@@ -322,7 +121,8 @@ class RaySettings(BaseModel):
     actors_per_node: int = Field(
         1,
         ge=1,
-        description="Actors per pool per CPU node; each runs math.workers workers or code.runners runners.",
+        description="Actors per pool per CPU node; each runs one pool of its domain (math.workers workers, "
+        "code.runners runners, ...).",
     )
     actor_num_cpus: float = Field(
         0.0,
@@ -362,6 +162,14 @@ class Settings(BaseSettings):
     rm: RMSettings = Field(default_factory=RMSettings)
     if_rm: IfRmSettings = Field(default_factory=IfRmSettings)
     ray: RaySettings = Field(default_factory=RaySettings)
+
+    @field_validator("domains")
+    @classmethod
+    def _registered(cls, domains: list[str] | None) -> list[str] | None:
+        unknown = sorted(set(domains or ()) - DOMAINS.keys())
+        if unknown:
+            raise ValueError(f"unknown domain(s) {unknown}; registered: {sorted(DOMAINS)}")
+        return domains
 
     @model_validator(mode="after")
     def _paths_fit_the_backstop(self) -> Settings:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic
 
 from pydantic import BaseModel
 
+from verifiers.pools import PoolFactory, PoolT, build_pool
 from verifiers.sample import LabelT, Sample
 from verifiers.verdict import Verdict
 
@@ -74,11 +75,17 @@ class Verifier(ABC, Generic[LabelT]):
         """One verdict per sample, same order. Must respect its own deadlines and never hang."""
 
 
-class PooledVerifier(Verifier[LabelT]):
-    """A verifier whose heavy work runs in one pool (killable worker processes, sandbox runners,
-    or their Ray actors): it starts, stops and is ready with that pool."""
+class PooledVerifier(Verifier[LabelT], Generic[LabelT, PoolT]):
+    """A verifier whose heavy work runs in one pool (killable worker processes or sandbox runners,
+    on this machine or in Ray actors): it names the pool's factory, and builds, starts, stops and
+    reports readiness with that pool. The factory gets the domain's settings section, the field of
+    `Settings` named after the domain."""
 
-    pool: Any  # start(), close(), alive, size, queued
+    pool_factory: ClassVar[PoolFactory[Any]]
+
+    def __init__(self, ctx: VerifierContext) -> None:
+        super().__init__(ctx)
+        self.pool: PoolT = build_pool(self.domain, self.pool_factory, getattr(ctx.settings, self.domain), ctx)
 
     async def start(self) -> None:
         await self.pool.start()
@@ -88,4 +95,4 @@ class PooledVerifier(Verifier[LabelT]):
 
     def readiness(self) -> Readiness:
         alive = self.pool.alive
-        return Readiness(alive > 0, {"workers_alive": alive, "workers": self.pool.size, "queued": self.pool.queued})
+        return Readiness(alive > 0, {"workers_alive": alive, "workers": self.pool.size})

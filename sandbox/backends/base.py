@@ -10,12 +10,13 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from typing import Any
 
+from sandbox.errors import InfraFailure
 from sandbox.runner import job_budget_s  # the host's deadline for a job, next to the limits it adds up
 
 __all__ = ["HostFailure", "RunnerHost", "job_budget_s"]
 
 
-class HostFailure(Exception):
+class HostFailure(InfraFailure):
     """The runner (not the program under test) failed; the job's outcome is unknown."""
 
 

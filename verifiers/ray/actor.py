@@ -9,18 +9,18 @@ keeps Ray's own errors for one meaning only, "this actor is gone".
 from __future__ import annotations
 
 import asyncio
-import importlib
 import itertools
 import os
 from typing import Any
 
 import ray
 
+from verifiers.pools import PoolFactory
+
 
 class NodePool:
-    def __init__(self, factory: str, args: tuple[Any, ...], index: int) -> None:
-        module, _, attr = factory.partition(":")
-        self._pool = getattr(importlib.import_module(module), attr)(*args, index=index)
+    def __init__(self, factory: PoolFactory[Any], settings: Any, index: int) -> None:
+        self._pool = factory(settings, index=index)
         self._running: dict[int, tuple[str, tuple[Any, ...]]] = {}
         self._ids = itertools.count()
 

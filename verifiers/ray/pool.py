@@ -1,8 +1,8 @@
 """A pool of `NodePool` actors, one per CPU node, that the verifiers use like their local pools.
 
 Calls go to the live actor with the fewest calls in flight. When an actor dies (its node is lost,
-its process is killed), every call it held fails with the pool's `lost` exception, which the
-verifier already turns into a masked `infra_error`; calls on the other actors are untouched, and a
+its process is killed), every call it held fails with `ActorLost`, an `InfraFailure`, which the
+verifier turns into a masked `infra_error`; calls on the other actors are untouched, and a
 replacement actor is started in the background on a live node. Calls are not retried on another
 actor: a lost actor says nothing about the sample, and a masked sample is always safe to train on.
 """
@@ -19,6 +19,8 @@ import ray
 from ray.exceptions import ActorUnavailableError, RayActorError
 from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
+from verifiers.errors import ActorLost
+from verifiers.pools import PoolFactory
 from verifiers.ray.actor import NodePool
 from verifiers.ray.cluster import connect, cpu_nodes
 from verifiers.settings import RaySettings
@@ -41,17 +43,15 @@ class _Slot:
 
 
 class RayPool:
-    """`name` labels the actors; `factory` ("module:function") builds the node-local pool from
-    `factory_args` plus `index=`; `lost` is the exception a call raises when its actor dies."""
+    """Stands in for a node-local pool: `name` labels the actors, each of which builds its pool with
+    `factory(settings, index=...)` (`verifiers.pools.PoolFactory`) and serves `run` (worker pools)
+    and `execute` (sandbox pools) calls with it."""
 
-    def __init__(
-        self, name: str, factory: str, factory_args: tuple[Any, ...], *, settings: RaySettings, lost: type[Exception]
-    ) -> None:
+    def __init__(self, name: str, factory: PoolFactory[Any], settings: Any, *, ray: RaySettings) -> None:
         self.name = name
         self._factory = factory
-        self._factory_args = factory_args
-        self._settings = settings
-        self._lost = lost
+        self._pool_settings = settings
+        self._settings = ray
         self._slots: list[_Slot] = []
         self._next_index = 0
         self.replaced = 0  # actors replaced after a loss, as `RunnerPool.replaced` counts runners
@@ -85,18 +85,26 @@ class RayPool:
     def alive(self) -> int:
         return sum(s.alive for s in self._slots)
 
-    @property
-    def queued(self) -> int:
-        """Calls in flight on the actors (their pools hold the queue)."""
-        return sum(s.in_flight for s in self._slots)
-
     # -- work --------------------------------------------------------------------------------
 
-    async def call(self, method: str, *args: Any, **kwargs: Any) -> Any:
+    async def run(self, *args: Any, affinity: int | None = None) -> Any:
+        """`KillablePool.run` on a node's pool."""
+        return await self._call("run", *args, affinity=affinity)
+
+    async def execute(self, job: dict[str, Any]) -> dict[str, Any]:
+        """`RunnerPool.execute` on a node's pool."""
+        result: dict[str, Any] = await self._call("execute", job)
+        return result
+
+    def describe(self) -> dict[str, Any]:
+        """Each actor's node-local pool confines tests as the domain's backend does on that node."""
+        return {"ray_actors": self.alive}
+
+    async def _call(self, method: str, *args: Any, **kwargs: Any) -> Any:
         """`method(*args, **kwargs)` on a node-local pool; its exceptions are re-raised as they were."""
         live = [s for s in self._slots if s.alive]
         if not live:
-            raise self._lost(f"{self.name}: no live Ray actor")
+            raise ActorLost(f"{self.name}: no live Ray actor")
         slot = min(live, key=lambda s: s.in_flight)
         handle, where = slot.handle, f"Ray actor {slot.index} (pid {slot.pid}, node {slot.node_id[:12]})"
         slot.in_flight += 1
@@ -104,7 +112,7 @@ class RayPool:
             ok, value = await handle.call.remote(method, args, kwargs)
         except (RayActorError, ActorUnavailableError) as exc:
             self._on_lost(slot, handle)
-            raise self._lost(f"{self.name}: {where} died under this call: {type(exc).__name__}") from None
+            raise ActorLost(f"{self.name}: {where} died under this call: {type(exc).__name__}") from None
         finally:
             slot.in_flight -= 1
         if not ok:
@@ -120,7 +128,7 @@ class RayPool:
             "max_concurrency": _ACTOR_CONCURRENCY,
             "scheduling_strategy": NodeAffinitySchedulingStrategy(node_id, soft=False),
         }
-        handle = ray.remote(NodePool).options(**options).remote(self._factory, self._factory_args, slot.index)
+        handle = ray.remote(NodePool).options(**options).remote(self._factory, self._pool_settings, slot.index)
         try:
             info = await asyncio.wait_for(handle.start.remote(), self._settings.start_timeout_s)
         except BaseException:
@@ -179,22 +187,3 @@ class RayPool:
                 log.exception("%s: replacing a lost actor failed; retrying", self.name)
                 await asyncio.sleep(self._settings.restart_backoff_s)
         slot.restarting = None
-
-
-class RayWorkerPool(RayPool):
-    """One `KillablePool` per node, used exactly like a local one (the math domain)."""
-
-    async def run(self, *args: Any, affinity: int | None = None) -> Any:
-        return await self.call("run", *args, affinity=affinity)
-
-
-class RaySandboxPool(RayPool):
-    """One sandbox `RunnerPool` per node, used exactly like a local one (the code domain)."""
-
-    async def execute(self, job: dict[str, Any]) -> dict[str, Any]:
-        result: dict[str, Any] = await self.call("execute", job)
-        return result
-
-    def describe(self) -> dict[str, Any]:
-        """Each actor's node-local pool confines tests as `code.backend` does on that node."""
-        return {"ray_actors": self.alive}

@@ -1,4 +1,4 @@
-"""Build the sandbox pool `code.backend` names; the verifier only sees a `RunnerPool`."""
+"""The code domain's pool factory: the sandbox runners of `code.backend` on one machine."""
 
 from __future__ import annotations
 
@@ -8,21 +8,23 @@ from sandbox.backends.local import DEFAULT_PYTHON, local_pool
 from sandbox.backends.pool import RunnerPool
 
 if TYPE_CHECKING:
-    from verifiers.settings import CodeSettings
+    from verifiers.domains.code.settings import CodeSettings
+    from verifiers.metrics import Metrics
 
 
-def build_pool(s: CodeSettings, *, index: int = 0) -> RunnerPool:
-    """The sandbox runners of one machine (the service's own, or one Ray actor's).
+def sandbox_pool(s: CodeSettings, *, index: int = 0, metrics: Metrics | None = None) -> RunnerPool:
+    """The sandbox runners of one machine (the service's own, or one Ray actor's); a
+    `verifiers.pools.PoolFactory` (runner pools report through `/ready`, not `metrics`).
 
     Local pool `index` of a cluster gets its own block of sandbox uids, so two pools that share a
     machine (a test cluster, two actors per node) never kill each other's test processes."""
     if s.backend == "docker":
         from sandbox.backends.docker import ContainerSpec, DockerPool  # needs the docker SDK
 
-        spec = ContainerSpec(image=s.docker_image, memory_mb=s.docker_memory_mb, cpus=s.docker_cpus, pids=s.docker_pids)
+        spec = ContainerSpec(image=s.docker.image, memory_mb=s.docker.memory_mb, cpus=s.docker.cpus, pids=s.docker.pids)
         return DockerPool(s.runners, spec, s.base_uid, s.recycle_after)
     if s.backend == "compose":
         from sandbox.backends.compose import compose_pool
 
-        return compose_pool(s.runners, s.socket_dir)  # replicas are compose's to restart, not ours
-    return local_pool(s.runners, s.base_uid + index * s.runners, s.python or DEFAULT_PYTHON, s.recycle_after)
+        return compose_pool(s.runners, s.compose.socket_dir)  # replicas are compose's to restart, not ours
+    return local_pool(s.runners, s.base_uid + index * s.runners, s.local.python or DEFAULT_PYTHON, s.recycle_after)

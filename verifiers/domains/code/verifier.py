@@ -12,19 +12,16 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from sandbox.backends.base import HostFailure
 from verifiers.domains.code.label import CodeLabel, runner_tests
-from verifiers.domains.code.pool import build_pool
+from verifiers.domains.code.pool import sandbox_pool
+from verifiers.errors import failure_verdict
+from verifiers.pools import SandboxPool
 from verifiers.sample import Sample
 from verifiers.text import NO_FINAL_ANSWER, final_answer
 from verifiers.verdict import Status, Verdict
-from verifiers.verifier import PooledVerifier, Readiness
-
-if TYPE_CHECKING:
-    from sandbox.backends.pool import RunnerPool
-    from verifiers.ray.pool import RaySandboxPool
+from verifiers.verifier import PooledVerifier, Readiness, VerifierContext
 
 _FENCE = re.compile(r"```[ \t]*([A-Za-z0-9_+#-]*)[^\n]*\n(.*?)```", re.DOTALL)
 _CPP_TAGS = {"cpp", "c++", "cc", "cxx"}
@@ -39,21 +36,14 @@ def last_code_block(text: str) -> tuple[str | None, str] | None:
     return (tag.lower() or None), code
 
 
-class CodeVerifier(PooledVerifier[CodeLabel]):
+class CodeVerifier(PooledVerifier[CodeLabel, SandboxPool]):
     domain = "code"
     label_model = CodeLabel
+    pool_factory = staticmethod(sandbox_pool)
 
-    def __init__(self, ctx: Any) -> None:
+    def __init__(self, ctx: VerifierContext) -> None:
         super().__init__(ctx)
         self.settings = ctx.settings.code
-        self.pool: RunnerPool | RaySandboxPool
-        if ctx.settings.ray.address:
-            from verifiers.ray.pool import RaySandboxPool  # ray is an optional extra
-
-            self.pool = RaySandboxPool("code", "verifiers.domains.code.pool:build_pool", (self.settings,),
-                                       settings=ctx.settings.ray, lost=HostFailure)
-        else:
-            self.pool = build_pool(self.settings)
 
     def readiness(self) -> Readiness:
         alive = self.pool.alive
@@ -70,8 +60,8 @@ class CodeVerifier(PooledVerifier[CodeLabel]):
             return job
         try:
             result = await self.pool.execute(job)
-        except HostFailure as exc:
-            return Verdict.failed(Status.INFRA_ERROR, f"sandbox failed: {exc}")
+        except Exception as exc:
+            return failure_verdict(exc, "sandbox")
         return _verdict(result, sample.label.reward_mode, len(job["tests"]))
 
     def _job(self, sample: Sample[CodeLabel]) -> dict[str, Any] | Verdict:

@@ -19,13 +19,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from verifiers.domains.if_rm.groups import GroupHolder
 from verifiers.domains.if_rm.reward import Member, combined_verdict, group_stats
 from verifiers.domains.rm.label import Message
-from verifiers.engine import UnknownDomain
+from verifiers.errors import UnknownDomain, failure_verdict
 from verifiers.sample import Sample
 from verifiers.verdict import Status, Verdict
 from verifiers.verifier import BatchPolicy, Readiness, Verifier, VerifierContext
-
-# Keys an OpenRLHF label carries for the transport, not for the IF verifier.
-_NOT_FOR_IF = {"domain", "group_id"}
 
 
 class IfRmLabel(BaseModel):
@@ -85,9 +82,10 @@ class IfRmVerifier(Verifier[IfRmLabel]):
         out: list[Verdict | None] = []
         todo: list[Sample[Any]] = []
         for s in samples:
-            payload = {k: v for k, v in (s.label.model_extra or {}).items() if k not in _NOT_FOR_IF}
+            # The label's own fields are the IF label; the transport keys (`domain`, `group_id`) are
+            # not among them: the label rule (verifiers/labels.py) took them out before validation.
             try:
-                label = if_peer.label_model.model_validate(payload)
+                label = if_peer.label_model.model_validate(s.label.model_extra or {})
             except ValidationError as exc:
                 where = "; ".join(f"label.{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
                 out.append(Verdict.failed(Status.ERROR, f"invalid {if_peer.domain} part of the if_rm label: {where}"))
@@ -145,8 +143,6 @@ async def _peer_verdicts(peer: Verifier[Any], samples: list[Sample[Any]]) -> lis
         return []
     try:
         verdicts = await peer.verify_batch(samples)
-    except Exception as exc:  # noqa: BLE001 - the engine would mask it; we must still join the group
-        return [
-            Verdict.failed(Status.INFRA_ERROR, f"{peer.domain} verifier crashed: {type(exc).__name__}: {exc}")
-        ] * len(samples)
+    except Exception as exc:  # the engine would mask it; we must still join the group
+        return [failure_verdict(exc, f"{peer.domain} verifier")] * len(samples)
     return verdicts

@@ -84,7 +84,12 @@ _PERSON_NAMES = (
     "Jonathan",
 )
 _PRONOUNS = frozenset(
-    ["i", "me", "we", "us", "you", "he", "him", "she", "her", "it", "they", "them", "my", "mine", "our", "ours", "your", "yours", "his", "hers", "its", "their", "theirs", "myself", "ourselves", "yourself", "yourselves", "himself", "herself", "itself", "themselves", "this", "that", "these", "those", "who", "whom", "whose", "which", "what", "whoever", "whomever", "whatever", "whichever", "anybody", "anyone", "anything", "everybody", "everyone", "everything", "nobody", "nothing", "somebody", "someone", "something", "each", "either", "neither", "both", "all", "some", "any", "none"]
+    (
+        "i me we us you he him she her it they them my mine our ours your yours his hers its their theirs myself "
+        "ourselves yourself yourselves himself herself itself themselves this that these those who whom whose which "
+        "what whoever whomever whatever whichever anybody anyone anything everybody everyone everything nobody nothing "
+        "somebody someone something each either neither both all some any none"
+    ).split()
 )
 _CONSONANTS = frozenset("bcdfghjklmnpqrstvwxyz")
 _PRIMES = frozenset(n for n in range(2, 100) if all(n % d for d in range(2, n)))  # upstream lists those < 100

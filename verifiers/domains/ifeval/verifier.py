@@ -15,11 +15,12 @@ from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
 from verifiers.domains.ifeval.args import InstructionError
 from verifiers.domains.ifeval.catalog import Mode, bind_all
-from verifiers.process_pool import KillablePool, TaskFailed, TaskTimeout, WorkerCrashed
+from verifiers.errors import failure_verdict
+from verifiers.pools import WorkerPool, Workers
 from verifiers.sample import Sample
 from verifiers.text import NO_FINAL_ANSWER, final_answer
 from verifiers.verdict import Status, Verdict
-from verifiers.verifier import PooledVerifier
+from verifiers.verifier import PooledVerifier, VerifierContext
 
 
 class IFEvalLabel(BaseModel):
@@ -39,21 +40,16 @@ class IFEvalLabel(BaseModel):
     )
 
 
-class IFEvalVerifier(PooledVerifier[IFEvalLabel]):
+class IFEvalVerifier(PooledVerifier[IFEvalLabel, WorkerPool]):
     domain = "ifeval"
     label_model = IFEvalLabel
+    pool_factory = Workers(
+        "ifeval", check="verifiers.domains.ifeval.worker:check", init="verifiers.domains.ifeval.worker:warm_up"
+    )
 
-    def __init__(self, ctx: Any) -> None:
+    def __init__(self, ctx: VerifierContext) -> None:
         super().__init__(ctx)
         self.settings = ctx.settings.ifeval
-        self.pool = KillablePool(
-            "ifeval",
-            "verifiers.domains.ifeval.worker:check",
-            workers=self.settings.workers,
-            timeout_s=self.settings.item_timeout_s,
-            metrics=ctx.metrics,
-            init=("verifiers.domains.ifeval.worker:warm_up", ()),
-        )
 
     async def verify_batch(self, samples: Sequence[Sample[IFEvalLabel]]) -> list[Verdict]:
         return list(await asyncio.gather(*(self._verify(s) for s in samples)))
@@ -72,10 +68,8 @@ class IFEvalVerifier(PooledVerifier[IFEvalLabel]):
         mode: Mode = label.mode or self.settings.mode
         try:
             followed = await self.pool.run(label.instruction_id_list, _kwargs(label), answer, mode)
-        except TaskTimeout as exc:
-            return Verdict.failed(Status.TIMEOUT, f"instruction checks overran: {exc}")
-        except (WorkerCrashed, TaskFailed) as exc:
-            return Verdict.failed(Status.INFRA_ERROR, f"ifeval worker failed: {exc}")
+        except Exception as exc:
+            return failure_verdict(exc, "instruction checks")
         return _verdict(label, mode, followed)
 
 

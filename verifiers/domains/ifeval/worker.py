@@ -13,10 +13,12 @@ from typing import Any
 
 from verifiers.domains.ifeval import text_units
 from verifiers.domains.ifeval.catalog import Mode, Predicate, bind, follow
+from verifiers.domains.ifeval.settings import IFEvalSettings
 
 
-def warm_up() -> None:
-    """Load the Punkt parameters and langdetect's profiles before the worker reports ready."""
+def warm_up(settings: IFEvalSettings) -> None:
+    """Load the Punkt parameters and langdetect's profiles before the worker reports ready. The
+    settings go unused: a check gets its mode with each call."""
     text_units.count_sentences("Warm up. Twice.")
     text_units.detect_language("warm up the language profiles")
 

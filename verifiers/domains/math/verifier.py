@@ -14,21 +14,17 @@ import re
 from collections import OrderedDict
 from collections.abc import Sequence
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 
 from verifiers.domains.math.extract import answer_boxes
-from verifiers.metrics import Metrics
-from verifiers.process_pool import KillablePool, TaskFailed, TaskTimeout, WorkerCrashed
+from verifiers.errors import failure_verdict
+from verifiers.pools import WorkerPool, Workers
 from verifiers.sample import Sample
-from verifiers.settings import MathSettings
 from verifiers.text import NO_FINAL_ANSWER, final_answer
 from verifiers.verdict import Status, Verdict
-from verifiers.verifier import PooledVerifier
-
-if TYPE_CHECKING:
-    from verifiers.ray.pool import RayWorkerPool
+from verifiers.verifier import PooledVerifier, VerifierContext
 
 
 class MathLabel(BaseModel):
@@ -55,42 +51,21 @@ class MathLabel(BaseModel):
 
 # (reference, boxed?, answer-or-digest): what decides a math verdict.
 _Key = tuple[str, bool, str]
-_Check = tuple[str, dict[str, Any]]
 _MEMO_INLINE_CHARS = 256
 
 
-def worker_pool(settings: MathSettings, metrics: Metrics | None = None, *, index: int = 0) -> KillablePool:
-    """The killable math-verify workers of one machine (the service's own, or one Ray actor's).
-
-    `index` numbers the pools of a cluster; math workers need no per-pool resources."""
-    return KillablePool(
-        "math",
-        "verifiers.domains.math.worker:check",
-        workers=settings.workers,
-        timeout_s=settings.item_timeout_s,
-        metrics=metrics or Metrics(),
-        init=("verifiers.domains.math.worker:configure", (settings.reference_cache_size,)),
-    )
-
-
-class MathVerifier(PooledVerifier[MathLabel]):
+class MathVerifier(PooledVerifier[MathLabel, WorkerPool]):
     domain = "math"
     label_model = MathLabel
+    pool_factory = Workers(
+        "math", check="verifiers.domains.math.worker:check", init="verifiers.domains.math.worker:configure"
+    )
 
-    def __init__(self, ctx: Any) -> None:
+    def __init__(self, ctx: VerifierContext) -> None:
         super().__init__(ctx)
         self.settings = ctx.settings.math
-        self.pool: KillablePool | RayWorkerPool
-        if ctx.settings.ray.address:
-            from verifiers.ray.pool import RayWorkerPool  # ray is an optional extra
-
-            self.pool = RayWorkerPool(
-                "math", f"{__name__}:worker_pool", (self.settings,), settings=ctx.settings.ray, lost=WorkerCrashed
-            )
-        else:
-            self.pool = worker_pool(self.settings, ctx.metrics)
-        self._memo: OrderedDict[_Key, _Check] = OrderedDict()
-        self._inflight: dict[_Key, asyncio.Future[_Check]] = {}
+        self._memo: OrderedDict[_Key, Verdict] = OrderedDict()
+        self._inflight: dict[_Key, asyncio.Future[Verdict]] = {}
         self._cache = ctx.metrics.cache
 
     async def verify_batch(self, samples: Sequence[Sample[MathLabel]]) -> list[Verdict]:
@@ -102,14 +77,7 @@ class MathVerifier(PooledVerifier[MathLabel]):
                 if key not in pending:
                     pending[key] = job
         results = dict(zip(pending, await asyncio.gather(*(self._check(k, *job) for k, job in pending.items()))))
-        out = []
-        for p in prepared:
-            if isinstance(p, Verdict):
-                out.append(p)
-                continue
-            status, details = results[p[0]]
-            out.append(_verdict(status, details))
-        return out
+        return [p if isinstance(p, Verdict) else results[p[0]] for p in prepared]
 
     def _prepare(self, sample: Sample[MathLabel]) -> Verdict | tuple[_Key, tuple[str, str, bool]]:
         s = self.settings
@@ -143,7 +111,7 @@ class MathVerifier(PooledVerifier[MathLabel]):
         digest = candidate if len(candidate) <= _MEMO_INLINE_CHARS else hashlib.blake2b(candidate.encode()).hexdigest()
         return (reference, is_boxed, digest), (reference, candidate, is_boxed)
 
-    async def _check(self, key: _Key, reference: str, candidate: str, boxed: bool) -> _Check:
+    async def _check(self, key: _Key, reference: str, candidate: str, boxed: bool) -> Verdict:
         hit = self._memo.get(key)
         if hit is not None:
             self._memo.move_to_end(key)
@@ -154,7 +122,7 @@ class MathVerifier(PooledVerifier[MathLabel]):
             self._cache.labels("math_memo", "hit").inc()
             return await asyncio.shield(shared)
         self._cache.labels("math_memo", "miss").inc()
-        fut: asyncio.Future[_Check] = asyncio.get_running_loop().create_future()
+        fut: asyncio.Future[Verdict] = asyncio.get_running_loop().create_future()
         self._inflight[key] = fut
         try:
             result = await self._run(key, reference, candidate, boxed)
@@ -167,19 +135,18 @@ class MathVerifier(PooledVerifier[MathLabel]):
         finally:
             del self._inflight[key]
 
-    async def _run(self, key: _Key, reference: str, candidate: str, boxed: bool) -> _Check:
+    async def _run(self, key: _Key, reference: str, candidate: str, boxed: bool) -> Verdict:
         try:
             status, details = await self.pool.run(reference, candidate, boxed, affinity=hash(reference))
-        except TaskTimeout as exc:
-            result: _Check = ("timeout", {"reason": str(exc)})
-        except (WorkerCrashed, TaskFailed) as exc:
-            return "infra_error", {"reason": f"math worker failed: {exc}"}  # never memoised
+        except Exception as exc:
+            verdict = failure_verdict(exc, "math check")
         else:
-            result = (status, details)
-        self._remember(key, result)
-        return result
+            verdict = _verdict(status, details)
+        if not verdict.mask:  # a failure of ours says nothing about the pair: ask again next time
+            self._remember(key, verdict)
+        return verdict
 
-    def _remember(self, key: _Key, result: _Check) -> None:
+    def _remember(self, key: _Key, result: Verdict) -> None:
         if not self.settings.memo_size:
             return
         self._memo[key] = result

@@ -16,6 +16,7 @@ import sympy
 from math_verify import parse, verify
 
 from verifiers.domains.math import fast_parsing
+from verifiers.domains.math.settings import MathSettings
 
 logging.getLogger("math_verify").setLevel(logging.CRITICAL)
 
@@ -49,15 +50,15 @@ WARM_UP = (
 )
 
 
-def configure(reference_cache_size: str) -> None:
-    """Called once at worker start with the pool's settings (as command-line strings).
+def configure(settings: MathSettings) -> None:
+    """Called once at worker start with the math settings.
 
     Installs the parser speed-ups of `fast_parsing`, which change speed, not results. Also warms
     math-verify up: its first LaTeX parse initialises the ANTLR grammar and SymPy's
     caches (about a second), which must not land on the first live request.
     """
     global _reference_cache_size
-    _reference_cache_size = int(reference_cache_size)
+    _reference_cache_size = settings.reference_cache_size
     fast_parsing.install()
     for reference, answer in WARM_UP:
         check(reference, answer, boxed=True)

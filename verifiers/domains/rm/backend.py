@@ -11,10 +11,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from verifiers.errors import InfraFailure
+
 Conversation = list[dict[str, str]]
 
 
-class BackendError(RuntimeError):
+class BackendError(InfraFailure):
     """The backend could not score (not a property of the sample)."""
 
 

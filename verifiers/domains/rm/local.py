@@ -31,7 +31,7 @@ import torch
 from transformers import AutoConfig, AutoModelForCausalLM, AutoModelForSequenceClassification, AutoTokenizer
 
 from verifiers.domains.rm.backend import BackendError, Conversation, Scored
-from verifiers.settings import RMLocalSettings
+from verifiers.domains.rm.settings import RMLocalSettings
 
 _TORCH_THREAD = ThreadPoolExecutor(1, thread_name_prefix="torch")  # see the module docstring
 _DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}

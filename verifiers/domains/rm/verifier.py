@@ -19,8 +19,8 @@ from typing import Any
 from verifiers.domains.rm.backend import BackendError, Conversation, RewardBackend, Scored
 from verifiers.domains.rm.conversation import prompt_messages
 from verifiers.domains.rm.label import RMLabel
+from verifiers.domains.rm.settings import RMSettings
 from verifiers.sample import Sample
-from verifiers.settings import RMSettings
 from verifiers.text import NO_FINAL_ANSWER, final_answer
 from verifiers.verdict import Status, Verdict
 from verifiers.verifier import BatchPolicy, Readiness, Verifier, VerifierContext

@@ -18,8 +18,8 @@ from typing import Any
 import httpx
 
 from verifiers.domains.rm.backend import BackendError, Conversation, Scored
+from verifiers.domains.rm.settings import RMVLLMSettings
 from verifiers.retry import pause_before
-from verifiers.settings import RMVLLMSettings
 
 
 class VLLMRewardModel:

@@ -21,11 +21,12 @@ from typing import Any
 import httpx
 
 from verifiers.domains.swe.judge_prompt import DEFAULT_TEMPLATE, FIELDS
+from verifiers.domains.swe.settings import SweJudgeSettings
+from verifiers.errors import InfraFailure
 from verifiers.retry import pause_before
-from verifiers.settings import SweJudgeSettings
 
 
-class JudgeFailure(Exception):
+class JudgeFailure(InfraFailure):
     """The judge gave no usable answer (after retries); the message says why."""
 
 

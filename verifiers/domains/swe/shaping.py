@@ -17,10 +17,10 @@ from verifiers.domains.swe.answer import NoAnswer, detect_format, patch_text, un
 from verifiers.domains.swe.changes import FileChange, PatchError, changed, render
 from verifiers.domains.swe.label import SweLabel
 from verifiers.domains.swe.search_replace import parse_search_replace
+from verifiers.domains.swe.settings import SweSettings
 from verifiers.domains.swe.similarity import lexical_similarity
 from verifiers.domains.swe.unified import parse_unified
 from verifiers.sample import Sample
-from verifiers.settings import SweSettings
 from verifiers.verdict import Status, Verdict
 
 

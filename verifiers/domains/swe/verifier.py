@@ -10,34 +10,29 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from typing import Any
 
 from verifiers.domains.swe.judge import Judge, JudgeFailure
 from verifiers.domains.swe.judge_prompt import issue_text
 from verifiers.domains.swe.label import SweLabel
 from verifiers.domains.swe.shaping import Candidate
-from verifiers.process_pool import KillablePool, TaskFailed, TaskTimeout, WorkerCrashed
+from verifiers.errors import failure_verdict
+from verifiers.pools import WorkerPool, Workers
 from verifiers.sample import Sample
 from verifiers.verdict import Status, Verdict
-from verifiers.verifier import PooledVerifier, Readiness
+from verifiers.verifier import PooledVerifier, Readiness, VerifierContext
 
 
-class SweVerifier(PooledVerifier[SweLabel]):
+class SweVerifier(PooledVerifier[SweLabel, WorkerPool]):
     domain = "swe"
     label_model = SweLabel
+    pool_factory = Workers(
+        "swe", check="verifiers.domains.swe.worker:grade", init="verifiers.domains.swe.worker:configure"
+    )
 
-    def __init__(self, ctx: Any) -> None:
+    def __init__(self, ctx: VerifierContext) -> None:
         super().__init__(ctx)
         self.settings = ctx.settings.swe
         self.judge = Judge(self.settings.judge) if self.settings.judge.url else None
-        self.pool = KillablePool(
-            "swe",
-            "verifiers.domains.swe.worker:grade",
-            workers=self.settings.workers,
-            timeout_s=self.settings.item_timeout_s,
-            metrics=ctx.metrics,
-            init=("verifiers.domains.swe.worker:configure", (self.settings.model_dump_json(exclude={"judge"}),)),
-        )
 
     async def start(self) -> None:
         await super().start()
@@ -61,10 +56,8 @@ class SweVerifier(PooledVerifier[SweLabel]):
     async def _verify(self, sample: Sample[SweLabel]) -> Verdict:
         try:
             graded = await self.pool.run(sample.response, sample.prompt, sample.label)
-        except TaskTimeout as exc:
-            return Verdict.failed(Status.TIMEOUT, f"patch comparison: {exc}")
-        except (WorkerCrashed, TaskFailed) as exc:
-            return Verdict.failed(Status.INFRA_ERROR, f"swe worker failed: {exc}")
+        except Exception as exc:
+            return failure_verdict(exc, "patch comparison")
         if isinstance(graded, Verdict):
             return graded
         if self.judge is None:

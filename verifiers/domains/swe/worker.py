@@ -8,18 +8,18 @@ killed at `swe.item_timeout_s`.
 from __future__ import annotations
 
 from verifiers.domains.swe.label import SweLabel
+from verifiers.domains.swe.settings import SweSettings
 from verifiers.domains.swe.shaping import Candidate, grade_lexically
 from verifiers.sample import Sample
-from verifiers.settings import SweSettings
 from verifiers.verdict import Verdict
 
 _settings = SweSettings()
 
 
-def configure(settings_json: str) -> None:
-    """Called once per worker with the swe settings (the judge section, with its key, left out)."""
+def configure(settings: SweSettings) -> None:
+    """Called once per worker with the swe settings."""
     global _settings
-    _settings = SweSettings.model_validate_json(settings_json)
+    _settings = settings
 
 
 def grade(response: str, prompt: str | None, label: SweLabel) -> Verdict | Candidate:

@@ -1,0 +1,66 @@
+"""Settings of the swe domain (`swe.*`, the judge under `swe.judge.*`)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field, SecretStr
+
+from verifiers.pools import default_workers
+
+
+class SweJudgeSettings(BaseModel):
+    """The s_sem judge: an OpenAI-compatible chat-completions endpoint (e.g. vLLM) with logprobs."""
+
+    url: str | None = Field(
+        None,
+        description="Base URL of the API, e.g. http://judge:8000/v1 (POSTs to URL/chat/completions). "
+        "None: no judge, the fallback decides.",
+    )
+    model: str = Field("kimi-dev-72b", description="`model` sent with each request.")
+    api_key: SecretStr | None = Field(None, description="Sent as `Authorization: Bearer KEY` when set.")
+    prompt_template: str | None = Field(
+        None,
+        description="User message with {issue}, {golden_patch}, {candidate_patch} fields "
+        "(str.format); None: the shipped default (verifiers/domains/swe/judge_prompt.py).",
+    )
+    system_prompt: str | None = Field(None, description="Optional system message.")
+    timeout_s: float = Field(30.0, gt=0, description="Per attempt.")
+    retries: int = Field(2, ge=0, description="Extra attempts after a timeout, HTTP error or malformed reply.")
+    concurrency: int = Field(32, ge=1, description="Judge requests in flight at once.")
+    top_logprobs: int = Field(20, ge=1, le=20, description="vLLM rejects more than its --max-logprobs (20).")
+    normalize: bool = Field(True, description="s_sem = P(yes)/(P(yes)+P(no)); False: raw P(yes).")
+    min_mass: float = Field(
+        1e-4,
+        ge=0,
+        description="If P(yes)+P(no) among the top tokens is below this, the reply is a failure.",
+    )
+    cache_size: int = Field(100_000, ge=0, description="LRU entries of (prediction hash, reference hash) -> s_sem.")
+
+
+class SweSettings(BaseModel):
+    """Execution-free SWE reward: caps, syntax check, judge and what happens without one."""
+
+    workers: int = Field(default_factory=default_workers, ge=1, description="Processes that parse and compare patches.")
+    item_timeout_s: float = Field(
+        10.0,
+        gt=0,
+        description="Parsing and s_lex of one sample, from execution start; past it: timeout, reward 0.",
+    )
+    judge: SweJudgeSettings = Field(default_factory=SweJudgeSettings)
+    fallback: Literal["lexical", "infra_error"] = Field(
+        "lexical",
+        description="No judge configured or the judge failed: reward s_lex, or a masked infra_error.",
+    )
+    max_patch_chars: int = Field(
+        32_000,
+        ge=1000,
+        description="An answer or normalised per-file diff longer than this is unparseable "
+        "(-1); for the golden patch it is a label error. Bounds the quadratic similarity.",
+    )
+    max_issue_chars: int = Field(8_000, ge=0, description="The issue text shown to the judge is cut to this.")
+    syntax_check: bool = Field(True, description="tree-sitter check of touched files, reported in details.")
+    syntax_error_unparseable: bool = Field(
+        False,
+        description="A patch that breaks the syntax of a file that parsed before scores -1.",
+    )
