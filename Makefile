@@ -24,7 +24,11 @@ test-deps: $(BIN)/python
 	$(BIN)/pip install -q -e ".[test]"
 	$(BIN)/pip install -q --no-deps "openrlhf==0.11.2"  # its parser and reward executor, not its GPU stack
 
+# Lint, formatting and types first (pyproject.toml says what each covers), then the suite.
 test: test-deps
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
 bench: test-deps

@@ -8,6 +8,7 @@ import pytest
 from pydantic import ValidationError
 
 from tests.conftest import ROOT
+from verifiers.errors import SettingRenamed
 from verifiers.settings import Settings
 
 
@@ -128,3 +129,39 @@ def test_an_invalid_configuration_is_a_short_message_and_exit_status_2(tmp_path)
     assert "server.port: Input should be a valid integer" in proc.stderr
     assert "rm.vllm.timeout_s: Input should be greater than 0" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_code_backends_are_nested_and_the_old_flat_names_still_work_with_a_warning(tmp_path, monkeypatch):
+    s = Settings(code={"docker": {"image": "mine:1", "pids": 64}, "compose": {"socket_dir": "/s"}})
+    assert (s.code.docker.image, s.code.docker.pids, s.code.compose.socket_dir) == ("mine:1", 64, "/s")
+    monkeypatch.setenv("VERIFIERS_CODE__DOCKER_IMAGE", "old:1")
+    monkeypatch.setenv("VERIFIERS_CODE__SOCKET_DIR", "/old")
+    with pytest.warns(SettingRenamed) as warned:
+        s = Settings.load()
+    assert (s.code.docker.image, s.code.compose.socket_dir) == ("old:1", "/old")
+    assert sorted(str(w.message) for w in warned) == [
+        "code.docker_image (VERIFIERS_CODE__DOCKER_IMAGE) is renamed code.docker.image "
+        "(VERIFIERS_CODE__DOCKER__IMAGE); the old name goes in the next release",
+        "code.socket_dir (VERIFIERS_CODE__SOCKET_DIR) is renamed code.compose.socket_dir "
+        "(VERIFIERS_CODE__COMPOSE__SOCKET_DIR); the old name goes in the next release",
+    ]
+    monkeypatch.setenv("VERIFIERS_CODE__DOCKER__IMAGE", "new:2")  # the new name wins over the old one
+    with pytest.warns(SettingRenamed):
+        assert Settings.load().code.docker.image == "new:2"
+    monkeypatch.delenv("VERIFIERS_CODE__DOCKER_IMAGE")
+    monkeypatch.delenv("VERIFIERS_CODE__SOCKET_DIR")
+    monkeypatch.delenv("VERIFIERS_CODE__DOCKER__IMAGE")
+    cfg = tmp_path / "cfg.yaml"
+    cfg.write_text("code:\n  python: /opt/py/bin/python3\n  docker_memory_mb: 1024\n")
+    with pytest.warns(SettingRenamed, match="code.local.python"):
+        s = Settings.load(cfg)
+    assert (s.code.local.python, s.code.docker.memory_mb) == ("/opt/py/bin/python3", 1024)
+
+
+def test_the_cli_shows_a_renamed_setting_warning():
+    """Python hides a DeprecationWarning raised outside __main__; `verifiers` shows this one."""
+    proc = subprocess.run([sys.executable, "-m", "verifiers", "score", "missing.jsonl", "-o", "out.jsonl"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120,
+                          env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin", "VERIFIERS_CODE__DOCKER_PIDS": "64"})
+    assert proc.returncode == 2
+    assert "SettingRenamed: code.docker_pids (VERIFIERS_CODE__DOCKER_PIDS) is renamed code.docker.pids" in proc.stderr

@@ -73,7 +73,7 @@ class MicroBatcher(Generic[T, R]):
             if not isinstance(exc, Exception):
                 raise
             return
-        for (_, fut), result in zip(batch, results):
+        for (_, fut), result in zip(batch, results, strict=True):
             if not fut.done():  # the waiter may have gone (client disconnected)
                 fut.set_result(result)
 

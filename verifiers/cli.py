@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import math
 import sys
 import time
 import tomllib
@@ -102,7 +103,7 @@ def serve_command(settings: Settings) -> int:
         backlog=settings.server.backlog,
         log_level=settings.server.log_level,
         access_log=False,  # thousands of requests per second; /metrics has the counts
-        timeout_graceful_shutdown=settings.server.shutdown_grace_s,
+        timeout_graceful_shutdown=math.ceil(settings.server.shutdown_grace_s),  # uvicorn takes whole seconds
     )
     return 0
 

@@ -72,12 +72,12 @@ class Engine:
                 continue
             try:
                 self._verifiers[name] = cls(ctx)
-            except Exception as exc:
+            except Exception as exc:  # noqa: BLE001 - one domain must not stop the others; logged there
                 await self._fail_domain(name, None, exc)
         for name, verifier in list(self._verifiers.items()):
             try:
                 await verifier.start()
-            except Exception as exc:
+            except Exception as exc:  # noqa: BLE001 - one domain must not stop the others; logged there
                 await self._fail_domain(name, verifier, exc)
                 continue
             policy = verifier.batch_policy()
@@ -228,7 +228,7 @@ class Engine:
             if admitted or await gate.admit(1, wait_s):
                 try:
                     verdict = await batcher.submit(_Queued(sample, arrived))
-                except Exception as exc:
+                except Exception as exc:  # noqa: BLE001 - failure_verdict logs what is not an infrastructure failure
                     verdict = failure_verdict(exc, f"{sample.domain} verifier")
                 finally:
                     gate.release(1)

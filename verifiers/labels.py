@@ -5,8 +5,8 @@ verl/TRL client (`adapters/client.py`) all call `route_label`, so a label means 
 is sent (DESIGN.md, "Label schema"):
 
 - a JSON object, or a string holding one, names its domain in `domain` (else the default domain)
-  and may carry the sample's `group_id` (a string or an integer): both are transport keys, taken out of the payload that the
-  domain's label model validates;
+  and may carry the sample's `group_id` (a string or an integer): both are transport keys, taken
+  out of the payload that the domain's label model validates;
 - a string that starts with `{` but is not a JSON object is an error, never a bare answer (a
   truncated JSON label must not be scored as a math answer; a set-valued answer is sent as
   `{"answer": "{1, 2}"}`);

@@ -37,7 +37,7 @@ class BearerAuth:
         for name, value in scope["headers"]:
             if name == b"authorization" and value.startswith(b"Bearer "):
                 return secrets.compare_digest(value[7:], self.token)
-        given = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("token")
+        given = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("token", [])
         return bool(given) and secrets.compare_digest(given[-1].encode(), self.token)
 
 

@@ -99,9 +99,10 @@ class OpenRLHFAdapter:
             sample = self.engine.sample(
                 routed.domain, response, routed.payload, prompt=prompt, group_id=routed.group_id
             )
+        except LabelError as exc:
+            return Verdict.failed(Status.ERROR, str(exc), errors=exc.errors), None
         except BadInput as exc:
-            detail = {"errors": exc.errors} if isinstance(exc, LabelError) else {}
-            return Verdict.failed(Status.ERROR, str(exc), **detail), None
+            return Verdict.failed(Status.ERROR, str(exc)), None
         return sample, routed.domain
 
     def reply(self, verdicts: Sequence[Verdict], domains: Sequence[str | None]) -> dict[str, Any]:
@@ -109,7 +110,7 @@ class OpenRLHFAdapter:
         logs: dict[str, list[float]] = {k: [] for k in keys}
         rewards: list[float] = []
         scores: list[float] = []
-        for verdict, domain in zip(verdicts, domains):
+        for verdict, domain in zip(verdicts, domains, strict=True):
             rewards.append(self._infra_reward if verdict.mask else float(verdict.reward))
             scores.append(0.0 if verdict.mask else min(1.0, max(0.0, float(verdict.score))))
             for s in Status:

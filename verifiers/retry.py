@@ -13,9 +13,9 @@ BACKOFF_S = 0.1  # the pause before retry n (n >= 1) is BACKOFF_S * 2**n, jitter
 
 def pause_before(retry: int) -> float:
     """Seconds to wait before retry `retry` (1 for the first retry)."""
-    return BACKOFF_S * 2**retry * random.uniform(0.5, 1.5)
+    return BACKOFF_S * 2.0**retry * random.uniform(0.5, 1.5)
 
 
 def worst_case_s(timeout_s: float, retries: int) -> float:
     """Every attempt running into its timeout, with the longest pauses between them."""
-    return (retries + 1) * timeout_s + sum(1.5 * BACKOFF_S * 2**n for n in range(1, retries + 1))
+    return (retries + 1) * timeout_s + sum(1.5 * BACKOFF_S * 2.0**n for n in range(1, retries + 1))

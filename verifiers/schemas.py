@@ -14,7 +14,7 @@ class ScoreItem(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    domain: str = Field(description="A registered domain", json_schema_extra={"enum": sorted(DOMAINS)})
+    domain: str = Field(description="A registered domain", json_schema_extra={"enum": [*sorted(DOMAINS)]})
     response: str = Field(description="The model's full response (thinking included, prompt excluded).")
     label: dict[str, Any] | str = Field(description="Domain label object, or a JSON string / bare math answer.")
     prompt: str | None = Field(None, description="The prompt, for domains that use it (rm, if_rm).")

@@ -180,13 +180,14 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         finally:
             await engine.close()
 
+    otel = settings.server.opentelemetry
     app = FastAPI(
         title="Cascade Verifiers",
         version=__version__,
         description="Reward and verifier service for Cascade RL (math, code, IF, RM, SWE).",
         lifespan=lifespan,
         default_response_class=_Json,
-        telemetry=dict.fromkeys(("tracing", "metrics", "logs"), settings.server.opentelemetry),
+        telemetry={"tracing": otel, "metrics": otel, "logs": otel},
         # The router's routes themselves, not `include_router`, whose lazy `_IncludedRouter` entry
         # (FastAPI 0.165) would hide the endpoints from whoever lists `app.routes`.
         routes=router.routes,

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import json
 import tomllib
+from collections.abc import Mapping
 from contextvars import ContextVar
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import yaml
@@ -233,7 +235,7 @@ class Settings(BaseSettings):
             _config_file_data.reset(token)
 
 
-_config_file_data: ContextVar[dict[str, Any]] = ContextVar("config_file_data", default={})
+_config_file_data: ContextVar[Mapping[str, Any]] = ContextVar("config_file_data", default=MappingProxyType({}))
 
 
 class _FileSource(PydanticBaseSettingsSource):

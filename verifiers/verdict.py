@@ -9,11 +9,11 @@ rather than learn a silent zero.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 
-class Status(str, Enum):
+class Status(StrEnum):
     CORRECT = "correct"
     INCORRECT = "incorrect"
     FORMAT_ERROR = "format_error"

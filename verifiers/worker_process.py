@@ -69,7 +69,7 @@ def main(argv: list[str] | None = None) -> None:
             return
         try:
             reply = encode(("ok", fn(*call_args)))
-        except Exception as exc:  # reported to the parent, which decides (an unpicklable result too)
+        except Exception as exc:  # noqa: BLE001 - reported to the parent, which decides (an unpicklable result too)
             reply = encode(("exc", f"{type(exc).__name__}: {exc}"))
         _write(writer, reply)
 

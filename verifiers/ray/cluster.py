@@ -49,7 +49,8 @@ def cpu_nodes(cpu_nodes_only: bool) -> list[str]:
     In an RL cluster the GPU nodes are busy with rollouts and training; CPU-only nodes are where
     verification belongs. If the cluster has none, every live node is used.
     """
-    alive = [n for n in ray.nodes() if n.get("Alive")]
+    nodes: list[dict[str, Any]] = ray.nodes()  # type: ignore[no-untyped-call]  # unannotated in Ray
+    alive = [n for n in nodes if n.get("Alive")]
     if cpu_nodes_only:
         without_gpu = [n for n in alive if not n.get("Resources", {}).get("GPU")]
         alive = without_gpu or alive

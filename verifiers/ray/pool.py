@@ -10,6 +10,7 @@ actor: a lost actor says nothing about the sample, and a masked sample is always
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import uuid
 from dataclasses import dataclass, field
@@ -128,7 +129,8 @@ class RayPool:
             "max_concurrency": _ACTOR_CONCURRENCY,
             "scheduling_strategy": NodeAffinitySchedulingStrategy(node_id, soft=False),
         }
-        handle = ray.remote(NodePool).options(**options).remote(self._factory, self._pool_settings, slot.index)
+        # An actor handle's methods are made at run time; Ray's annotations do not describe them.
+        handle: Any = ray.remote(NodePool).options(**options).remote(self._factory, self._pool_settings, slot.index)
         try:
             info = await asyncio.wait_for(handle.start.remote(), self._settings.start_timeout_s)
         except BaseException:
@@ -168,10 +170,8 @@ class RayPool:
         slot.restarting = asyncio.create_task(self._restart(slot, handle))
 
     async def _restart(self, slot: _Slot, dead: Any) -> None:
-        try:
+        with contextlib.suppress(Exception):  # it is already gone
             ray.kill(dead)
-        except Exception:  # noqa: BLE001 - it is already gone
-            pass
         while True:
             try:
                 nodes = cpu_nodes(self._settings.cpu_nodes_only)

@@ -51,8 +51,8 @@ def runner_tests(tests: dict[str, Any] | list[str]) -> tuple[list[dict[str, Any]
         raise ValueError("tests need equally long lists 'inputs' and 'outputs'")
     fn_name = tests.get("fn_name")
     if fn_name:
-        return [{"args": _args(i), "expected": _value(o)} for i, o in zip(inputs, outputs)], fn_name
-    return [{"stdin": _text(i), "expected": _text(o)} for i, o in zip(inputs, outputs)], None
+        return [{"args": _args(i), "expected": _value(o)} for i, o in zip(inputs, outputs, strict=True)], fn_name
+    return [{"stdin": _text(i), "expected": _text(o)} for i, o in zip(inputs, outputs, strict=True)], None
 
 
 def _entry_point(tests: dict[str, Any]) -> str | None:

@@ -12,12 +12,13 @@ if TYPE_CHECKING:
     from verifiers.metrics import Metrics
 
 
-def sandbox_pool(s: CodeSettings, *, index: int = 0, metrics: Metrics | None = None) -> RunnerPool:
+def sandbox_pool(settings: CodeSettings, *, index: int = 0, metrics: Metrics | None = None) -> RunnerPool:
     """The sandbox runners of one machine (the service's own, or one Ray actor's); a
     `verifiers.pools.PoolFactory` (runner pools report through `/ready`, not `metrics`).
 
     Local pool `index` of a cluster gets its own block of sandbox uids, so two pools that share a
     machine (a test cluster, two actors per node) never kill each other's test processes."""
+    s = settings
     if s.backend == "docker":
         from sandbox.backends.docker import ContainerSpec, DockerPool  # needs the docker SDK
 

@@ -60,7 +60,7 @@ class CodeVerifier(PooledVerifier[CodeLabel, SandboxPool]):
             return job
         try:
             result = await self.pool.execute(job)
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - failure_verdict logs what is not an infrastructure failure
             return failure_verdict(exc, "sandbox")
         return _verdict(result, sample.label.reward_mode, len(job["tests"]))
 

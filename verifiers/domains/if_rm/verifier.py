@@ -73,9 +73,9 @@ class IfRmVerifier(Verifier[IfRmLabel]):
         judged = (Status.CORRECT,) if self.settings.normalize_over == "passing" else (Status.CORRECT, Status.INCORRECT)
         need_rm = [i for i, v in enumerate(r_if) if v.status in judged]
         rm = await _peer_verdicts(rm_peer, [self._rm_sample(rm_peer, samples[i]) for i in need_rm])
-        rm_of: dict[int, Verdict] = dict(zip(need_rm, rm))
+        rm_of: dict[int, Verdict] = dict(zip(need_rm, rm, strict=True))
         members = [Member(r_if[i], rm_of.get(i)) for i in range(len(samples))]
-        return list(await asyncio.gather(*(self._in_group(s, m) for s, m in zip(samples, members))))
+        return list(await asyncio.gather(*(self._in_group(s, m) for s, m in zip(samples, members, strict=True))))
 
     async def _if_verdicts(self, if_peer: Verifier[Any], samples: Sequence[Sample[IfRmLabel]]) -> list[Verdict]:
         """The IF peer's verdicts; a label the IF domain rejects is an `error` naming the field."""
@@ -106,6 +106,7 @@ class IfRmVerifier(Verifier[IfRmLabel]):
     async def _in_group(self, sample: Sample[IfRmLabel], member: Member) -> Verdict:
         key, kind = _group_key(sample)
         expected = sample.label.group_size if key is not None else 1
+        members: tuple[Member, ...]
         if key is None:
             members, index = (member,), 0
             complete = True
@@ -143,6 +144,6 @@ async def _peer_verdicts(peer: Verifier[Any], samples: list[Sample[Any]]) -> lis
         return []
     try:
         verdicts = await peer.verify_batch(samples)
-    except Exception as exc:  # the engine would mask it; we must still join the group
+    except Exception as exc:  # noqa: BLE001 - the engine would mask it; we must still join the group
         return [failure_verdict(exc, f"{peer.domain} verifier")] * len(samples)
     return verdicts

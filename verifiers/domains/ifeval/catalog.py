@@ -45,7 +45,7 @@ def bind_all(instruction_ids: Sequence[str], kwargs: Sequence[Mapping[str, Any] 
         )
     if not instruction_ids:
         raise InstructionError("*", "instruction_id_list is empty")
-    return [bind(i, k) for i, k in zip(instruction_ids, kwargs)]
+    return [bind(i, k) for i, k in zip(instruction_ids, kwargs, strict=True)]
 
 
 def loose_variants(response: str) -> list[str]:

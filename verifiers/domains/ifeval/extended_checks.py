@@ -8,6 +8,7 @@ quirks included: keywords are regexes; sentences come from the rule-based splitt
 
 from __future__ import annotations
 
+import itertools
 import re
 
 from verifiers.domains.ifeval import text_units
@@ -44,7 +45,7 @@ def repeat_phrase(value: str, phrase: str, small_n: int) -> bool:
     for candidate in (f.split() for f in found):
         if len(candidate) != len(reference):
             return False
-        differences = sum(a != b for a, b in zip(candidate, reference))
+        differences = sum(a != b for a, b in zip(candidate, reference, strict=True))
         if differences > 1:
             return False
     return differences == 1  # the last copy decides, as upstream
@@ -80,13 +81,13 @@ def copy_span_idx(value: str, prompt_to_repeat: str, n_start: int, n_end: int) -
 @instruction("detectable_format:sentence_hyphens", source=IFEVALG)
 def sentence_hyphens(value: str) -> bool:
     expected = text_units.rule_sentences(value.replace("-", " "))
-    return all(part.strip() == part and part == gold for part, gold in zip(value.split("-"), expected))
+    return all(part.strip() == part and part == gold for part, gold in zip(value.split("-"), expected, strict=False))
 
 
 @instruction("keywords:no_adjacent_consecutive", source=IFEVALG)
 def no_adjacent_consecutive(value: str) -> bool:
     initials = [w[0].lower() for w in value.split()]
-    return not any(ord(b) - ord(a) == 1 for a, b in zip(initials, initials[1:]))
+    return not any(ord(b) - ord(a) == 1 for a, b in itertools.pairwise(initials))
 
 
 @instruction("detectable_format:square_brackets", source=IFEVALG)

@@ -307,7 +307,7 @@ def sentence_alphabet(value: str) -> bool:
     sentences = text_units.sentences(value)
     if len(sentences) != 26:
         return False
-    for letter, sentence in zip(string.ascii_lowercase, sentences):
+    for letter, sentence in zip(string.ascii_lowercase, sentences, strict=True):
         words = sentence.split()
         if not words or words[0].lower()[0] != letter:
             return False

@@ -83,14 +83,13 @@ _PERSON_NAMES = (
     "Stella",
     "Jonathan",
 )
-_PRONOUNS = frozenset(
-    (
-        "i me we us you he him she her it they them my mine our ours your yours his hers its their theirs myself "
-        "ourselves yourself yourselves himself herself itself themselves this that these those who whom whose which "
-        "what whoever whomever whatever whichever anybody anyone anything everybody everyone everything nobody nothing "
-        "somebody someone something each either neither both all some any none"
-    ).split()
+_PRONOUN_WORDS = (
+    "i me we us you he him she her it they them my mine our ours your yours his hers its their theirs myself "
+    "ourselves yourself yourselves himself herself itself themselves this that these those who whom whose "
+    "which what whoever whomever whatever whichever anybody anyone anything everybody everyone everything "
+    "nobody nothing somebody someone something each either neither both all some any none"
 )
+_PRONOUNS = frozenset(_PRONOUN_WORDS.split())
 _CONSONANTS = frozenset("bcdfghjklmnpqrstvwxyz")
 _PRIMES = frozenset(n for n in range(2, 100) if all(n % d for d in range(2, n)))  # upstream lists those < 100
 _JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")  # Hiragana, Katakana, CJK ideographs
@@ -309,7 +308,7 @@ def keywords_multiple(value: str, keyword1: str, keyword2: str, keyword3: str, k
     # Plain substring counts (not words): keyword1 once, then 2, 3, 5 and 7 times.
     lowered = value.lower()
     keywords = (keyword1, keyword2, keyword3, keyword4, keyword5)
-    return all(lowered.count(k.lower()) == n for k, n in zip(keywords, (1, 2, 3, 5, 7)))
+    return all(lowered.count(k.lower()) == n for k, n in zip(keywords, (1, 2, 3, 5, 7), strict=True))
 
 
 @instruction(

@@ -41,7 +41,8 @@ def sentence_tokenizer() -> PunktSentenceTokenizer:
 
 
 def sentences(text: str) -> list[str]:
-    return sentence_tokenizer().tokenize(text)
+    found: list[str] = sentence_tokenizer().tokenize(text)
+    return found
 
 
 def count_sentences(text: str) -> int:

@@ -30,7 +30,9 @@ class IFEvalLabel(BaseModel):
     Without `kwargs`, every instruction gets none (valid only for instructions without arguments).
     """
 
-    model_config = ConfigDict(extra="ignore")
+    # validate_by_name: the field's own name is one of its aliases anyway; saying so lets pydantic's
+    # mypy plugin type __init__ by field name.
+    model_config = ConfigDict(extra="ignore", validate_by_name=True)
 
     instruction_id_list: list[str] = Field(validation_alias=AliasChoices("instruction_id_list", "instruction_id"))
     kwargs: list[dict[str, Any] | None] | None = None
@@ -68,7 +70,7 @@ class IFEvalVerifier(PooledVerifier[IFEvalLabel, WorkerPool]):
         mode: Mode = label.mode or self.settings.mode
         try:
             followed = await self.pool.run(label.instruction_id_list, _kwargs(label), answer, mode)
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - failure_verdict logs what is not an infrastructure failure
             return failure_verdict(exc, "instruction checks")
         return _verdict(label, mode, followed)
 
@@ -84,7 +86,7 @@ def _verdict(label: IFEvalLabel, mode: Mode, followed: list[bool]) -> Verdict:
         "mode": mode,
         "followed": passed,
         "total": total,
-        "instructions": [{"id": i, "followed": f} for i, f in zip(label.instruction_id_list, followed)],
+        "instructions": [{"id": i, "followed": f} for i, f in zip(label.instruction_id_list, followed, strict=True)],
     }
     score = passed / total
     if passed == total:

@@ -29,5 +29,5 @@ def _predicate(instruction_id: str, kwargs_json: str) -> Predicate:
 
 
 def check(instruction_ids: list[str], kwargs: list[dict[str, Any] | None], response: str, mode: Mode) -> list[bool]:
-    predicates = [_predicate(i, json.dumps(k, sort_keys=True)) for i, k in zip(instruction_ids, kwargs)]
+    predicates = [_predicate(i, json.dumps(k, sort_keys=True)) for i, k in zip(instruction_ids, kwargs, strict=True)]
     return follow(predicates, response, mode)

@@ -53,7 +53,7 @@ def _two_stage_prediction() -> None:
             parser._errHandler = BailErrorStrategy()
             try:
                 return parse_sll()
-            except Exception:
+            except Exception:  # noqa: BLE001 - whatever stops the SLL pass, the LL parse decides
                 # A fresh lexer too: one that raised mid-token has already skipped characters.
                 return create_parser(self, latex).math()
 

@@ -76,7 +76,9 @@ class MathVerifier(PooledVerifier[MathLabel, WorkerPool]):
                 key, job = p
                 if key not in pending:
                     pending[key] = job
-        results = dict(zip(pending, await asyncio.gather(*(self._check(k, *job) for k, job in pending.items()))))
+        results = dict(
+            zip(pending, await asyncio.gather(*(self._check(k, *job) for k, job in pending.items())), strict=True)
+        )
         return [p if isinstance(p, Verdict) else results[p[0]] for p in prepared]
 
     def _prepare(self, sample: Sample[MathLabel]) -> Verdict | tuple[_Key, tuple[str, str, bool]]:
@@ -138,7 +140,7 @@ class MathVerifier(PooledVerifier[MathLabel, WorkerPool]):
     async def _run(self, key: _Key, reference: str, candidate: str, boxed: bool) -> Verdict:
         try:
             status, details = await self.pool.run(reference, candidate, boxed, affinity=hash(reference))
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - failure_verdict logs what is not an infrastructure failure
             verdict = failure_verdict(exc, "math check")
         else:
             verdict = _verdict(status, details)

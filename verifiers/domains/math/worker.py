@@ -104,7 +104,7 @@ def _parsed_reference(reference: str) -> list[Any]:
     if hit is not None:
         _references.move_to_end(reference)
         return hit
-    parsed = parse(_as_latex(reference), parsing_timeout=None)
+    parsed: list[Any] = parse(_as_latex(reference), parsing_timeout=None)
     if _reference_cache_size:
         _references[reference] = parsed
         if len(_references) > _reference_cache_size:

@@ -55,7 +55,7 @@ def plan_passes(lengths: Sequence[int], budget: int) -> list[slice]:
             if end > start and (end - start + 1) * length > cap:
                 passes.append(slice(start, end))
                 start = end
-        return passes + [slice(start, len(lengths))]
+        return [*passes, slice(start, len(lengths))]
 
     if not lengths:
         return []
@@ -88,6 +88,7 @@ class LocalRewardModel:
         if not settings.model_path:
             raise BackendError("rm.local.model_path is not set")
         self.settings = settings
+        self._path = settings.model_path
         self.max_batch_size = max_batch_size  # rm.max_batch_size: samples per model call, merged or not
         self._waiting: deque[tuple[list[Conversation], asyncio.Future[list[Scored]]]] = deque()
         self._runner: asyncio.Task[None] | None = None
@@ -95,6 +96,7 @@ class LocalRewardModel:
         self._tokenizer: Any = None
         self._head: str | None = None
         self._device: torch.device | None = None
+        self._tokens_per_forward = 0  # set by `load`, with the device
         self._norm: tuple[float, float] | None = None
         self._error: str | None = None
         self._max_length = settings.max_length
@@ -126,24 +128,27 @@ class LocalRewardModel:
 
     def load(self) -> None:
         s = self.settings
-        config = AutoConfig.from_pretrained(s.model_path)
+        config = AutoConfig.from_pretrained(self._path)
         self._head = resolve_head(s.head, getattr(config, "architectures", None))
-        self._device = torch.device(
-            s.device if s.device != "auto" else ("cuda" if torch.cuda.is_available() else "cpu")
+        device = torch.device(s.device if s.device != "auto" else ("cuda" if torch.cuda.is_available() else "cpu"))
+        self._device = device
+        self._tokens_per_forward = s.max_tokens_per_forward or (
+            _CPU_TOKENS_PER_FORWARD if device.type == "cpu" else _GPU_TOKENS_PER_FORWARD
         )
         dtype: Any = _DTYPES.get(s.dtype)
         if dtype is None:  # auto: the checkpoint's own dtype only where it runs fast
-            dtype = "auto" if self._device.type == "cuda" else torch.float32
+            dtype = "auto" if device.type == "cuda" else torch.float32
         kwargs: dict[str, Any] = {"dtype": dtype}
         if s.attn_implementation:
             kwargs["attn_implementation"] = s.attn_implementation
         cls = AutoModelForCausalLM if self._head == "causal_lm" else AutoModelForSequenceClassification
         if self._head == "classification":
             kwargs["num_labels"] = 1
-        model = cls.from_pretrained(s.model_path, **kwargs).to(self._device).eval()
-        tokenizer = AutoTokenizer.from_pretrained(s.model_path)
+        loaded: Any = cls.from_pretrained(self._path, **kwargs)  # an Auto class: its model type is the checkpoint's
+        model = loaded.to(device).eval()
+        tokenizer = AutoTokenizer.from_pretrained(self._path)
         if not tokenizer.chat_template:
-            raise BackendError(f"{s.model_path}: the tokenizer has no chat template")
+            raise BackendError(f"{self._path}: the tokenizer has no chat template")
         context = getattr(config, "max_position_embeddings", None)
         self._max_length = min(s.max_length, context) if isinstance(context, int) else s.max_length
         mean, std = getattr(config, "mean", None), getattr(config, "std", None)
@@ -223,10 +228,7 @@ class LocalRewardModel:
         """Raw scores of token-id rows, sorted by length and run as the passes `plan_passes` cuts."""
         order = sorted(range(len(rows)), key=lambda i: len(rows[i]))
         out = [math.nan] * len(rows)
-        budget = self.settings.max_tokens_per_forward or (
-            _CPU_TOKENS_PER_FORWARD if self._device.type == "cpu" else _GPU_TOKENS_PER_FORWARD
-        )
-        for run in plan_passes([len(rows[i]) for i in order], budget):
+        for run in plan_passes([len(rows[i]) for i in order], self._tokens_per_forward):
             self._run(rows, order[run], out)
         return out
 
@@ -244,14 +246,14 @@ class LocalRewardModel:
             ids[r, : lengths[r]] = torch.tensor(rows[i], dtype=torch.long)
         hidden = self._model.base_model(input_ids=ids.to(self._device)).last_hidden_state
         last = hidden[torch.arange(len(chunk), device=hidden.device), torch.tensor(lengths, device=hidden.device) - 1]
-        for i, value in zip(chunk, self._apply_head(last).float().cpu().tolist()):
+        for i, value in zip(chunk, self._apply_head(last).float().cpu().tolist(), strict=True):
             out[i] = value
 
     def _apply_head(self, last_hidden: torch.Tensor) -> torch.Tensor:
         if self._head == "causal_lm":
             lm_head = self._model.get_output_embeddings()
             row = self.settings.score_token_id
-            scores = last_hidden @ lm_head.weight[row]
+            scores: torch.Tensor = last_hidden @ lm_head.weight[row]
             if getattr(lm_head, "bias", None) is not None:
                 scores = scores + lm_head.bias[row]
             return scores

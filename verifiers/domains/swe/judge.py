@@ -65,7 +65,7 @@ def yes_no(reply: Any, normalize: bool, min_mass: float) -> JudgeScore:
     """Score one chat-completions reply. Raises JudgeFailure naming what is missing."""
     try:
         first = reply["choices"][0]["logprobs"]["content"][0]
-        entries = list(first.get("top_logprobs") or []) + [first]
+        entries = [*(first.get("top_logprobs") or []), first]
         logprobs = {e["token"]: float(e["logprob"]) for e in entries}
     except (KeyError, IndexError, TypeError, ValueError, AttributeError) as exc:
         raise _Retryable(f"malformed judge reply: no choices[0].logprobs.content[0] token/logprob ({exc!r})") from None

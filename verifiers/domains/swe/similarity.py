@@ -15,7 +15,7 @@ from cydifflib import SequenceMatcher
 
 
 def ratio(a: str, b: str) -> float:
-    return SequenceMatcher(None, a, b, autojunk=False).ratio()
+    return float(SequenceMatcher(None, a, b, autojunk=False).ratio())
 
 
 def lexical_similarity(pred: Mapping[str, str], gold: Mapping[str, str]) -> tuple[float, dict[str, float]]:

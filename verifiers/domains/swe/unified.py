@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from unidiff import PatchedFile, PatchSet, UnidiffParseError
-from unidiff.patch import Hunk
+from unidiff.errors import UnidiffParseError
+from unidiff.patch import Hunk, PatchedFile, PatchSet
 
 from verifiers.domains.swe.changes import FileChange, PatchError, content_diff, normalise_newlines
 
@@ -62,10 +62,7 @@ def parse_unified(text: str, contents: Mapping[str, str]) -> list[FileChange]:
     changes = []
     for path, after in state.items():
         before = original[path]
-        if before is not None and after is not None:
-            body = content_diff(before, after)
-        else:
-            body = "\n".join(hunk_text[path])
+        body = content_diff(before, after) if before is not None and after is not None else "\n".join(hunk_text[path])
         changes.append(FileChange(path, headers.get(path, "") + body, before, after))
     return changes
 

@@ -56,7 +56,7 @@ class SweVerifier(PooledVerifier[SweLabel, WorkerPool]):
     async def _verify(self, sample: Sample[SweLabel]) -> Verdict:
         try:
             graded = await self.pool.run(sample.response, sample.prompt, sample.label)
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - failure_verdict logs what is not an infrastructure failure
             return failure_verdict(exc, "patch comparison")
         if isinstance(graded, Verdict):
             return graded
