@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import socket
@@ -14,6 +15,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+import uvloop
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -99,6 +101,17 @@ def local_ray_cluster(nodes: int = 2, cpus_per_node: int = 1, gpu_nodes: int = 0
         yield cluster.address
     finally:
         cluster.shutdown()
+
+
+LOOP_FACTORIES = {"asyncio": asyncio.new_event_loop, "uvloop": uvloop.new_event_loop}
+
+
+def pytest_asyncio_loop_factories(config: pytest.Config, item: pytest.Item) -> dict[str, object]:
+    """Async tests run on asyncio's own event loop; one that must also hold on uvloop's, which
+    uvicorn runs the service on, asks for both: `@pytest.mark.asyncio(loop_factories=[...])`."""
+    marker = item.get_closest_marker("asyncio")
+    wanted = marker.kwargs.get("loop_factories", ["asyncio"]) if marker is not None else ["asyncio"]
+    return {name: LOOP_FACTORIES[name] for name in wanted}
 
 
 @pytest.fixture(scope="session")

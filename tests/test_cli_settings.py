@@ -153,9 +153,10 @@ def test_code_backends_are_nested_and_the_old_flat_names_still_work_with_a_warni
     monkeypatch.delenv("VERIFIERS_CODE__DOCKER__IMAGE")
     cfg = tmp_path / "cfg.yaml"
     cfg.write_text("code:\n  python: /opt/py/bin/python3\n  docker_memory_mb: 1024\n")
-    with pytest.warns(SettingRenamed, match="code.local.python"):
+    with pytest.warns(SettingRenamed) as warned:
         s = Settings.load(cfg)
     assert (s.code.local.python, s.code.docker.memory_mb) == ("/opt/py/bin/python3", 1024)
+    assert [str(w.message).split(" (")[0] for w in warned] == ["code.python", "code.docker_memory_mb"]
 
 
 def test_the_cli_shows_a_renamed_setting_warning():

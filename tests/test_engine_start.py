@@ -11,7 +11,7 @@ from verifiers.verdict import Status
 async def test_failed_domain_start_keeps_other_domains_serving() -> None:
     # The code runners' interpreter does not exist: every runner dies before serving.
     settings = Settings(domains=["math", "code"], math={"workers": 1},
-                        code={"runners": 1, "python": "/nonexistent/python3"})
+                        code={"runners": 1, "local": {"python": "/nonexistent/python3"}})
     async with Engine(settings) as engine:
         ready = engine.readiness()
         assert ready["math"].ready

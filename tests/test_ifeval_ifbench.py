@@ -25,7 +25,7 @@ from verifiers.domains.ifeval.args import InstructionError
 from verifiers.domains.ifeval.catalog import bind, follow
 from verifiers.domains.ifeval.spec import REGISTRY, UNSUPPORTED
 
-ROWS = [json.loads(line) for line in (Path(__file__).parent / "data" / "ifbench_conformance.jsonl").open()]
+ROWS = [json.loads(line) for line in (Path(__file__).parent / "data" / "ifbench_conformance.jsonl").read_text().splitlines()]
 BY_KEY = {row["key"]: row for row in ROWS}
 MODES = ("strict", "loose")
 # The 58 out-of-distribution ids of IFBench's registry (ifbench/instructions_registry.py).

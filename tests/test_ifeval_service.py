@@ -13,7 +13,7 @@ import pytest
 
 from tests.conftest import running_server, wait_until_ready
 
-CASES = [json.loads(line) for line in (Path(__file__).parent / "data" / "ifeval_official_cases.jsonl").open()]
+CASES = [json.loads(line) for line in (Path(__file__).parent / "data" / "ifeval_official_cases.jsonl").read_text().splitlines()]
 
 
 @pytest.fixture(scope="module")

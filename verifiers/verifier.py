@@ -8,7 +8,7 @@ verifier raises becomes `infra_error` for that batch, so a bug is masked, never 
 
 from __future__ import annotations
 
-from abc import ABC, abstractmethod
+import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Generic
@@ -50,12 +50,14 @@ class VerifierContext:
     peer: Callable[[str], Verifier[Any]]
 
 
-class Verifier(ABC, Generic[LabelT]):
+class Verifier(Generic[LabelT]):
     domain: ClassVar[str]
     label_model: ClassVar[type[BaseModel]]
+    settings: Any  # the field of `Settings` named after the domain; a subclass declares its type
 
     def __init__(self, ctx: VerifierContext) -> None:
         self.ctx = ctx
+        self.settings = getattr(ctx.settings, self.domain)
 
     async def start(self) -> None:
         """Acquire pools, models, connections. Called once before the first batch."""
@@ -70,22 +72,28 @@ class Verifier(ABC, Generic[LabelT]):
         """Override to batch differently from the engine default (e.g. an RM's padding budget)."""
         return None
 
-    @abstractmethod
     async def verify_batch(self, samples: Sequence[Sample[LabelT]]) -> list[Verdict]:
-        """One verdict per sample, same order. Must respect its own deadlines and never hang."""
+        """One verdict per sample, same order. Must respect its own deadlines and never hang.
+
+        By default every sample's `verify`, run concurrently. Override it to work on the batch as a
+        whole: math shares checks between samples, rm scores the batch in one model pass."""
+        return list(await asyncio.gather(*(self.verify(s) for s in samples)))
+
+    async def verify(self, sample: Sample[LabelT]) -> Verdict:
+        """One sample's verdict, for the default `verify_batch`."""
+        raise NotImplementedError(f"{type(self).__name__} overrides neither verify nor verify_batch")
 
 
 class PooledVerifier(Verifier[LabelT], Generic[LabelT, PoolT]):
     """A verifier whose heavy work runs in one pool (killable worker processes or sandbox runners,
     on this machine or in Ray actors): it names the pool's factory, and builds, starts, stops and
-    reports readiness with that pool. The factory gets the domain's settings section, the field of
-    `Settings` named after the domain."""
+    reports readiness with that pool. The factory gets the domain's settings section."""
 
     pool_factory: ClassVar[PoolFactory[Any]]
 
     def __init__(self, ctx: VerifierContext) -> None:
         super().__init__(ctx)
-        self.pool: PoolT = build_pool(self.domain, self.pool_factory, getattr(ctx.settings, self.domain), ctx)
+        self.pool: PoolT = build_pool(self.domain, self.pool_factory, self.settings, ctx)
 
     async def start(self) -> None:
         await self.pool.start()

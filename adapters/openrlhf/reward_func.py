@@ -82,6 +82,17 @@ class Config:
         )
 
 
+class _ThreadConnection:
+    """One thread's kept-alive connection, closed when the thread ends and its thread-local
+    storage is released (left to the garbage collector, its socket would stay open until then)."""
+
+    def __init__(self, conn: http.client.HTTPConnection) -> None:
+        self.conn = conn
+
+    def __del__(self) -> None:
+        self.conn.close()
+
+
 class Client:
     """Posts OpenRLHF bodies to the service over one kept-alive connection per thread."""
 
@@ -95,18 +106,18 @@ class Client:
             self._headers["Authorization"] = f"Bearer {config.token}"
 
     def _connection(self) -> http.client.HTTPConnection:
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
+        held = getattr(self._local, "held", None)
+        if held is None:
             cls = http.client.HTTPSConnection if self.config.url.scheme == "https" else http.client.HTTPConnection
-            conn = cls(self.config.url.hostname, self.config.url.port, timeout=self.config.timeout_s)
-            self._local.conn = conn
-        return conn
+            held = _ThreadConnection(cls(self.config.url.hostname, self.config.url.port, timeout=self.config.timeout_s))
+            self._local.held = held
+        return held.conn
 
     def _drop_connection(self) -> None:
-        conn = getattr(self._local, "conn", None)
-        if conn is not None:
-            conn.close()
-            self._local.conn = None
+        held = getattr(self._local, "held", None)
+        if held is not None:
+            held.conn.close()
+            self._local.held = None
 
     def _exchange(self, body: bytes) -> tuple[int, bytes]:
         conn = self._connection()
@@ -119,8 +130,8 @@ class Client:
             raise
 
     def _post_once(self, body: bytes) -> dict[str, Any]:
-        conn = getattr(self._local, "conn", None)
-        reused = conn is not None and conn.sock is not None
+        held = getattr(self._local, "held", None)
+        reused = held is not None and held.conn.sock is not None
         try:
             status, data = self._exchange(body)
         except ConnectionError:

@@ -9,19 +9,18 @@ runners -> infra_error (masked: the sample says nothing about the policy).
 
 from __future__ import annotations
 
-import asyncio
 import re
-from collections.abc import Sequence
 from typing import Any
 
 from verifiers.domains.code.label import CodeLabel, runner_tests
 from verifiers.domains.code.pool import sandbox_pool
+from verifiers.domains.code.settings import CodeSettings
 from verifiers.errors import failure_verdict
 from verifiers.pools import SandboxPool
 from verifiers.sample import Sample
 from verifiers.text import NO_FINAL_ANSWER, final_answer
 from verifiers.verdict import Status, Verdict
-from verifiers.verifier import PooledVerifier, Readiness, VerifierContext
+from verifiers.verifier import PooledVerifier, Readiness
 
 _FENCE = re.compile(r"```[ \t]*([A-Za-z0-9_+#-]*)[^\n]*\n(.*?)```", re.DOTALL)
 _CPP_TAGS = {"cpp", "c++", "cc", "cxx"}
@@ -39,11 +38,8 @@ def last_code_block(text: str) -> tuple[str | None, str] | None:
 class CodeVerifier(PooledVerifier[CodeLabel, SandboxPool]):
     domain = "code"
     label_model = CodeLabel
+    settings: CodeSettings
     pool_factory = staticmethod(sandbox_pool)
-
-    def __init__(self, ctx: VerifierContext) -> None:
-        super().__init__(ctx)
-        self.settings = ctx.settings.code
 
     def readiness(self) -> Readiness:
         alive = self.pool.alive
@@ -51,10 +47,7 @@ class CodeVerifier(PooledVerifier[CodeLabel, SandboxPool]):
                                      "runners": self.pool.size, "runners_replaced": self.pool.replaced,
                                      "sandbox": self.pool.describe()})
 
-    async def verify_batch(self, samples: Sequence[Sample[CodeLabel]]) -> list[Verdict]:
-        return list(await asyncio.gather(*(self._verify(s) for s in samples)))
-
-    async def _verify(self, sample: Sample[CodeLabel]) -> Verdict:
+    async def verify(self, sample: Sample[CodeLabel]) -> Verdict:
         job = self._job(sample)
         if isinstance(job, Verdict):
             return job

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from verifiers.domains.if_rm.groups import GroupHolder
 from verifiers.domains.if_rm.reward import Member, combined_verdict, group_stats
+from verifiers.domains.if_rm.settings import IfRmSettings
 from verifiers.domains.rm.label import Message
 from verifiers.errors import UnknownDomain, failure_verdict
 from verifiers.sample import Sample
@@ -42,10 +43,10 @@ class IfRmLabel(BaseModel):
 class IfRmVerifier(Verifier[IfRmLabel]):
     domain = "if_rm"
     label_model = IfRmLabel
+    settings: IfRmSettings  # its group deadline fits the engine's backstop: `Settings` checks it
 
     def __init__(self, ctx: VerifierContext) -> None:
         super().__init__(ctx)
-        self.settings = ctx.settings.if_rm  # the group deadline fits the backstop: `Settings` checks it
         self.groups: GroupHolder[Member] = GroupHolder(self.settings.group_deadline_s)
 
     def batch_policy(self) -> BatchPolicy:

@@ -7,20 +7,19 @@ per-item deadline (`settings.ifeval.item_timeout_s`).
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Sequence
 from typing import Any, Literal
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
 from verifiers.domains.ifeval.args import InstructionError
 from verifiers.domains.ifeval.catalog import Mode, bind_all
+from verifiers.domains.ifeval.settings import IFEvalSettings
 from verifiers.errors import failure_verdict
 from verifiers.pools import WorkerPool, Workers
 from verifiers.sample import Sample
 from verifiers.text import NO_FINAL_ANSWER, final_answer
 from verifiers.verdict import Status, Verdict
-from verifiers.verifier import PooledVerifier, VerifierContext
+from verifiers.verifier import PooledVerifier
 
 
 class IFEvalLabel(BaseModel):
@@ -45,18 +44,12 @@ class IFEvalLabel(BaseModel):
 class IFEvalVerifier(PooledVerifier[IFEvalLabel, WorkerPool]):
     domain = "ifeval"
     label_model = IFEvalLabel
+    settings: IFEvalSettings
     pool_factory = Workers(
         "ifeval", check="verifiers.domains.ifeval.worker:check", init="verifiers.domains.ifeval.worker:warm_up"
     )
 
-    def __init__(self, ctx: VerifierContext) -> None:
-        super().__init__(ctx)
-        self.settings = ctx.settings.ifeval
-
-    async def verify_batch(self, samples: Sequence[Sample[IFEvalLabel]]) -> list[Verdict]:
-        return list(await asyncio.gather(*(self._verify(s) for s in samples)))
-
-    async def _verify(self, sample: Sample[IFEvalLabel]) -> Verdict:
+    async def verify(self, sample: Sample[IFEvalLabel]) -> Verdict:
         label = sample.label
         try:
             bind_all(label.instruction_id_list, _kwargs(label))

@@ -19,6 +19,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 
 from verifiers.domains.math.extract import answer_boxes
+from verifiers.domains.math.settings import MathSettings
 from verifiers.errors import failure_verdict
 from verifiers.pools import WorkerPool, Workers
 from verifiers.sample import Sample
@@ -57,13 +58,13 @@ _MEMO_INLINE_CHARS = 256
 class MathVerifier(PooledVerifier[MathLabel, WorkerPool]):
     domain = "math"
     label_model = MathLabel
+    settings: MathSettings
     pool_factory = Workers(
         "math", check="verifiers.domains.math.worker:check", init="verifiers.domains.math.worker:configure"
     )
 
     def __init__(self, ctx: VerifierContext) -> None:
         super().__init__(ctx)
-        self.settings = ctx.settings.math
         self._memo: OrderedDict[_Key, Verdict] = OrderedDict()
         self._inflight: dict[_Key, asyncio.Future[Verdict]] = {}
         self._cache = ctx.metrics.cache

@@ -50,10 +50,10 @@ def sigmoid(x: float) -> float:
 class RMVerifier(Verifier[RMLabel]):
     domain = "rm"
     label_model = RMLabel
+    settings: RMSettings
 
     def __init__(self, ctx: VerifierContext) -> None:
         super().__init__(ctx)
-        self.settings = ctx.settings.rm
         self.backend: RewardBackend | None = None
         self._unusable: str | None = None
 

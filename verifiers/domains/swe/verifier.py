@@ -8,12 +8,10 @@ the trainer drops the sample. A comparison that overruns `swe.item_timeout_s` is
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Sequence
-
 from verifiers.domains.swe.judge import Judge, JudgeFailure
 from verifiers.domains.swe.judge_prompt import issue_text
 from verifiers.domains.swe.label import SweLabel
+from verifiers.domains.swe.settings import SweSettings
 from verifiers.domains.swe.shaping import Candidate
 from verifiers.errors import failure_verdict
 from verifiers.pools import WorkerPool, Workers
@@ -25,13 +23,13 @@ from verifiers.verifier import PooledVerifier, Readiness, VerifierContext
 class SweVerifier(PooledVerifier[SweLabel, WorkerPool]):
     domain = "swe"
     label_model = SweLabel
+    settings: SweSettings
     pool_factory = Workers(
         "swe", check="verifiers.domains.swe.worker:grade", init="verifiers.domains.swe.worker:configure"
     )
 
     def __init__(self, ctx: VerifierContext) -> None:
         super().__init__(ctx)
-        self.settings = ctx.settings.swe
         self.judge = Judge(self.settings.judge) if self.settings.judge.url else None
 
     async def start(self) -> None:
@@ -50,10 +48,7 @@ class SweVerifier(PooledVerifier[SweLabel, WorkerPool]):
             pool.ready, {**pool.detail, "judge": self.settings.judge.url, "fallback": self.settings.fallback}
         )
 
-    async def verify_batch(self, samples: Sequence[Sample[SweLabel]]) -> list[Verdict]:
-        return list(await asyncio.gather(*(self._verify(s) for s in samples)))
-
-    async def _verify(self, sample: Sample[SweLabel]) -> Verdict:
+    async def verify(self, sample: Sample[SweLabel]) -> Verdict:
         try:
             graded = await self.pool.run(sample.response, sample.prompt, sample.label)
         except Exception as exc:  # noqa: BLE001 - failure_verdict logs what is not an infrastructure failure
