@@ -46,8 +46,6 @@ def route_label(raw: Any, default_domain: str) -> RoutedLabel:
             raw = json.loads(text)
         except (json.JSONDecodeError, RecursionError) as exc:
             raise LabelError.single(None, f"the label looks like a JSON object but does not parse: {exc}") from None
-        if not isinstance(raw, dict):
-            raise LabelError.single(None, "the label looks like a JSON object but is not one")
     if isinstance(raw, dict):
         domain = raw.get("domain", default_domain)
         if not isinstance(domain, str):
