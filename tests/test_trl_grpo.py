@@ -7,6 +7,7 @@ function the way it calls any reward function, normalises per group and takes an
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import pytest
@@ -28,7 +29,8 @@ def test_grpo_step_with_the_service_as_reward(server, tmp_path):
         eos_token_id=tokenizer.eos_token_id))
     label = json.dumps({"domain": "math", "answer": "42"})
     dataset = Dataset.from_list([{"prompt": [{"role": "user", "content": "What is 6*7?"}], "label": label}] * 4)
-    reward = make_reward_func(client=ServiceClient(url=server))
+    client = ServiceClient(url=server)
+    reward = make_reward_func(client=client)
     seen: list[tuple[int, list[str], list]] = []
 
     async def cascade_verifiers(prompts, completions, **columns):
@@ -42,6 +44,8 @@ def test_grpo_step_with_the_service_as_reward(server, tmp_path):
     trainer = GRPOTrainer(model=model, reward_funcs=[cascade_verifiers], args=args, train_dataset=dataset,
                           processing_class=tokenizer)
     trainer.train()
+    # TRL's loop lives as long as the process; the session the reward opened on it is closed there.
+    asyncio.run_coroutine_threadsafe(client.close(), trainer.async_loop).result()
 
     [(n, columns, rewards)] = seen
     assert n == 4 and {"label", "trainer_state", "log_metric"} <= set(columns)
