@@ -85,22 +85,22 @@ class WorkerSettings(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class Workers:
-    """The factory of a domain's killable workers: each runs `check` ("module:function") per task,
-    after `init` ("module:function") has run once with the domain's settings."""
+    """The factory of a domain's killable workers. Each worker imports `module` (the domain's worker
+    module), calls its `configure(settings)` once with the domain's settings, then its
+    `check(*args)` for every task."""
 
     domain: str
-    check: str
-    init: str
+    module: str
 
     def __call__(self, settings: WorkerSettings, *, index: int = 0, metrics: Metrics | None = None) -> KillablePool:
         # `index` is unused: worker processes need no per-pool resources.
         return KillablePool(
             self.domain,
-            self.check,
+            f"{self.module}:check",
             workers=settings.workers,
             timeout_s=settings.item_timeout_s,
             metrics=metrics or Metrics(),
-            init=(self.init, (settings,)),
+            init=(f"{self.module}:configure", (settings,)),
         )
 
 

@@ -45,9 +45,7 @@ class IFEvalVerifier(PooledVerifier[IFEvalLabel, WorkerPool]):
     domain = "ifeval"
     label_model = IFEvalLabel
     settings: IFEvalSettings
-    pool_factory = Workers(
-        "ifeval", check="verifiers.domains.ifeval.worker:check", init="verifiers.domains.ifeval.worker:warm_up"
-    )
+    pool_factory = Workers("ifeval", "verifiers.domains.ifeval.worker")
 
     async def verify(self, sample: Sample[IFEvalLabel]) -> Verdict:
         label = sample.label

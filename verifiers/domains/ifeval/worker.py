@@ -16,7 +16,7 @@ from verifiers.domains.ifeval.catalog import Mode, Predicate, bind, follow
 from verifiers.domains.ifeval.settings import IFEvalSettings
 
 
-def warm_up(settings: IFEvalSettings) -> None:
+def configure(settings: IFEvalSettings) -> None:
     """Load the Punkt parameters and langdetect's profiles before the worker reports ready. The
     settings go unused: a check gets its mode with each call."""
     text_units.count_sentences("Warm up. Twice.")

@@ -59,9 +59,7 @@ class MathVerifier(PooledVerifier[MathLabel, WorkerPool]):
     domain = "math"
     label_model = MathLabel
     settings: MathSettings
-    pool_factory = Workers(
-        "math", check="verifiers.domains.math.worker:check", init="verifiers.domains.math.worker:configure"
-    )
+    pool_factory = Workers("math", "verifiers.domains.math.worker")
 
     def __init__(self, ctx: VerifierContext) -> None:
         super().__init__(ctx)

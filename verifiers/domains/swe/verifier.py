@@ -17,24 +17,20 @@ from verifiers.errors import failure_verdict
 from verifiers.pools import WorkerPool, Workers
 from verifiers.sample import Sample
 from verifiers.verdict import Status, Verdict
-from verifiers.verifier import PooledVerifier, Readiness, VerifierContext
+from verifiers.verifier import PooledVerifier, Readiness
 
 
 class SweVerifier(PooledVerifier[SweLabel, WorkerPool]):
     domain = "swe"
     label_model = SweLabel
     settings: SweSettings
-    pool_factory = Workers(
-        "swe", check="verifiers.domains.swe.worker:grade", init="verifiers.domains.swe.worker:configure"
-    )
-
-    def __init__(self, ctx: VerifierContext) -> None:
-        super().__init__(ctx)
-        self.judge = Judge(self.settings.judge) if self.settings.judge.url else None
+    pool_factory = Workers("swe", "verifiers.domains.swe.worker")
+    judge: Judge | None = None  # the s_sem judge, made by `start` when swe.judge.url is set
 
     async def start(self) -> None:
         await super().start()
-        if self.judge is not None:
+        if self.settings.judge.url:
+            self.judge = Judge(self.settings.judge)
             await self.judge.start()
 
     async def close(self) -> None:

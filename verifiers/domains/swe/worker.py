@@ -22,5 +22,5 @@ def configure(settings: SweSettings) -> None:
     _settings = settings
 
 
-def grade(response: str, prompt: str | None, label: SweLabel) -> Verdict | Candidate:
+def check(response: str, prompt: str | None, label: SweLabel) -> Verdict | Candidate:
     return grade_lexically(Sample("swe", response, label, prompt), _settings)
