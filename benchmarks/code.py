@@ -20,7 +20,7 @@ import time
 from typing import Any
 
 from sandbox.backends.docker import ContainerSpec, DockerPool
-from sandbox.backends.local import DEFAULT_PYTHON, local_pool
+from sandbox.backends.local import DEFAULT_PYTHON, LocalPool
 from sandbox.backends.pool import RunnerPool
 
 SOLUTIONS = [
@@ -101,9 +101,9 @@ def main() -> None:
     # someone else's load then cannot decide the ratios between them.
     t_local = t_user = t_docker = float("inf")
     for _ in range(ROUNDS):
-        t_local = min(t_local, asyncio.run(ours(items, local_pool(runners, base_uid=64000))))
+        t_local = min(t_local, asyncio.run(ours(items, LocalPool(runners, base_uid=64000))))
         if as_user:
-            t_user = min(t_user, asyncio.run(ours(items, local_pool(runners, base_uid=64000, run_as="nobody"))))
+            t_user = min(t_user, asyncio.run(ours(items, LocalPool(runners, base_uid=64000, run_as="nobody"))))
         if not skip:
             pool = DockerPool(runners, ContainerSpec(image=image), base_uid=64100)
             t_docker = min(t_docker, asyncio.run(ours(items, pool)))

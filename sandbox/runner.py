@@ -28,6 +28,7 @@ length + UTF-8 JSON, one job per frame, one result per frame.
 from __future__ import annotations
 
 import builtins
+import contextlib
 import ctypes
 import enum
 import errno
@@ -98,7 +99,7 @@ class JobResult(TypedDict, total=False):
     error: str  # the runner itself failed: the host turns this into infra_error
 
 
-class Verdict(str, enum.Enum):
+class Verdict(str, enum.Enum):  # noqa: UP042 - the sandbox's interpreter may predate StrEnum (3.11)
     AC = "AC"  # accepted
     WA = "WA"  # wrong answer
     TLE = "TLE"  # over the CPU limit (or the wall-clock backstop)
@@ -182,7 +183,7 @@ def tokens_equal(got: str, want: str, tol: float = 1e-6) -> bool:
     a, b = got.split(), want.split()
     if len(a) != len(b):
         return False
-    for x, y in zip(a, b):
+    for x, y in zip(a, b, strict=True):
         if x == y:
             continue
         fx, fy = _num(x), _num(y)
@@ -276,7 +277,9 @@ def decode_value(data: Any, depth: int = 0) -> Any:
         raise ValueError("malformed value")
     items = [decode_value(v, depth + 1) for v in body]
     builders: dict[str, Callable[[list[Any]], Any]] = {
-        "t": tuple, "s": lambda xs: {_hashable(x) for x in xs}, "f": lambda xs: frozenset(map(_hashable, xs)),
+        "t": tuple,
+        "s": lambda xs: {_hashable(x) for x in xs},
+        "f": lambda xs: frozenset(map(_hashable, xs)),
         "i": iter,
     }
     if tag not in builders:
@@ -323,8 +326,14 @@ def unshare(flags: int) -> None:
 
 
 def _clone_names(flags: int) -> str:
-    names = {CLONE_NEWUSER: "CLONE_NEWUSER", CLONE_NEWNS: "CLONE_NEWNS", CLONE_NEWPID: "CLONE_NEWPID",
-             CLONE_NEWNET: "CLONE_NEWNET", CLONE_NEWIPC: "CLONE_NEWIPC", CLONE_NEWUTS: "CLONE_NEWUTS"}
+    names = {
+        CLONE_NEWUSER: "CLONE_NEWUSER",
+        CLONE_NEWNS: "CLONE_NEWNS",
+        CLONE_NEWPID: "CLONE_NEWPID",
+        CLONE_NEWNET: "CLONE_NEWNET",
+        CLONE_NEWIPC: "CLONE_NEWIPC",
+        CLONE_NEWUTS: "CLONE_NEWUTS",
+    }
     return "|".join(name for bit, name in names.items() if flags & bit)
 
 
@@ -343,32 +352,123 @@ def umount(target: str) -> None:
 _AUDIT_ARCH = {"x86_64": 0xC000003E, "aarch64": 0xC00000B7}
 _NR: dict[str, dict[str, int]] = {
     "x86_64": {
-        "pivot_root": 155, "capset": 126, "clone": 56, "clone3": 435, "ptrace": 101, "process_vm_readv": 310,
-        "process_vm_writev": 311, "mount": 165, "umount2": 166, "chroot": 161, "unshare": 272, "setns": 308,
-        "keyctl": 250, "add_key": 248, "request_key": 249, "bpf": 321, "perf_event_open": 298,
-        "userfaultfd": 323, "kexec_load": 246, "kexec_file_load": 320, "init_module": 175,
-        "finit_module": 313, "delete_module": 176, "reboot": 169, "swapon": 167, "swapoff": 168, "acct": 163,
-        "settimeofday": 164, "clock_settime": 227, "clock_adjtime": 305, "adjtimex": 159, "syslog": 103,
-        "quotactl": 179, "lookup_dcookie": 212, "open_by_handle_at": 304, "name_to_handle_at": 303,
-        "iopl": 172, "ioperm": 173, "fanotify_init": 300, "vhangup": 153, "nfsservctl": 180, "uselib": 134,
-        "sysfs": 139, "_sysctl": 156, "ustat": 136, "io_uring_setup": 425, "io_uring_enter": 426,
-        "io_uring_register": 427, "fsopen": 430, "fsconfig": 431, "fsmount": 432, "fspick": 433,
-        "move_mount": 429, "open_tree": 428, "mount_setattr": 442, "pidfd_getfd": 438, "kcmp": 312,
-        "sethostname": 170, "setdomainname": 171, "create_module": 174, "get_kernel_syms": 177,
+        "pivot_root": 155,
+        "capset": 126,
+        "clone": 56,
+        "clone3": 435,
+        "ptrace": 101,
+        "process_vm_readv": 310,
+        "process_vm_writev": 311,
+        "mount": 165,
+        "umount2": 166,
+        "chroot": 161,
+        "unshare": 272,
+        "setns": 308,
+        "keyctl": 250,
+        "add_key": 248,
+        "request_key": 249,
+        "bpf": 321,
+        "perf_event_open": 298,
+        "userfaultfd": 323,
+        "kexec_load": 246,
+        "kexec_file_load": 320,
+        "init_module": 175,
+        "finit_module": 313,
+        "delete_module": 176,
+        "reboot": 169,
+        "swapon": 167,
+        "swapoff": 168,
+        "acct": 163,
+        "settimeofday": 164,
+        "clock_settime": 227,
+        "clock_adjtime": 305,
+        "adjtimex": 159,
+        "syslog": 103,
+        "quotactl": 179,
+        "lookup_dcookie": 212,
+        "open_by_handle_at": 304,
+        "name_to_handle_at": 303,
+        "iopl": 172,
+        "ioperm": 173,
+        "fanotify_init": 300,
+        "vhangup": 153,
+        "nfsservctl": 180,
+        "uselib": 134,
+        "sysfs": 139,
+        "_sysctl": 156,
+        "ustat": 136,
+        "io_uring_setup": 425,
+        "io_uring_enter": 426,
+        "io_uring_register": 427,
+        "fsopen": 430,
+        "fsconfig": 431,
+        "fsmount": 432,
+        "fspick": 433,
+        "move_mount": 429,
+        "open_tree": 428,
+        "mount_setattr": 442,
+        "pidfd_getfd": 438,
+        "kcmp": 312,
+        "sethostname": 170,
+        "setdomainname": 171,
+        "create_module": 174,
+        "get_kernel_syms": 177,
         "query_module": 178,
     },
     "aarch64": {
-        "pivot_root": 41, "capset": 91, "clone": 220, "clone3": 435, "ptrace": 117, "process_vm_readv": 270,
-        "process_vm_writev": 271, "mount": 40, "umount2": 39, "chroot": 51, "unshare": 97, "setns": 268,
-        "keyctl": 219, "add_key": 217, "request_key": 218, "bpf": 280, "perf_event_open": 241,
-        "userfaultfd": 282, "kexec_load": 104, "kexec_file_load": 294, "init_module": 105,
-        "finit_module": 273, "delete_module": 106, "reboot": 142, "swapon": 224, "swapoff": 225, "acct": 89,
-        "settimeofday": 170, "clock_settime": 112, "clock_adjtime": 266, "adjtimex": 171, "syslog": 116,
-        "quotactl": 60, "lookup_dcookie": 18, "open_by_handle_at": 265, "name_to_handle_at": 264,
-        "fanotify_init": 262, "vhangup": 58, "nfsservctl": 42, "io_uring_setup": 425, "io_uring_enter": 426,
-        "io_uring_register": 427, "fsopen": 430, "fsconfig": 431, "fsmount": 432, "fspick": 433,
-        "move_mount": 429, "open_tree": 428, "mount_setattr": 442, "pidfd_getfd": 438, "kcmp": 272,
-        "sethostname": 161, "setdomainname": 162,
+        "pivot_root": 41,
+        "capset": 91,
+        "clone": 220,
+        "clone3": 435,
+        "ptrace": 117,
+        "process_vm_readv": 270,
+        "process_vm_writev": 271,
+        "mount": 40,
+        "umount2": 39,
+        "chroot": 51,
+        "unshare": 97,
+        "setns": 268,
+        "keyctl": 219,
+        "add_key": 217,
+        "request_key": 218,
+        "bpf": 280,
+        "perf_event_open": 241,
+        "userfaultfd": 282,
+        "kexec_load": 104,
+        "kexec_file_load": 294,
+        "init_module": 105,
+        "finit_module": 273,
+        "delete_module": 106,
+        "reboot": 142,
+        "swapon": 224,
+        "swapoff": 225,
+        "acct": 89,
+        "settimeofday": 170,
+        "clock_settime": 112,
+        "clock_adjtime": 266,
+        "adjtimex": 171,
+        "syslog": 116,
+        "quotactl": 60,
+        "lookup_dcookie": 18,
+        "open_by_handle_at": 265,
+        "name_to_handle_at": 264,
+        "fanotify_init": 262,
+        "vhangup": 58,
+        "nfsservctl": 42,
+        "io_uring_setup": 425,
+        "io_uring_enter": 426,
+        "io_uring_register": 427,
+        "fsopen": 430,
+        "fsconfig": 431,
+        "fsmount": 432,
+        "fspick": 433,
+        "move_mount": 429,
+        "open_tree": 428,
+        "mount_setattr": 442,
+        "pidfd_getfd": 438,
+        "kcmp": 272,
+        "sethostname": 161,
+        "setdomainname": 162,
     },
 }
 _ARCH = os.uname().machine
@@ -381,11 +481,20 @@ _ARCH = os.uname().machine
 # two pass the filter, and the kernel refuses them to a test (they need CAP_SYS_ADMIN, which no
 # test holds), as Docker's default policy leaves them to the capability check.
 DENIED_SYSCALLS = tuple(
-    name for name in _NR.get(_ARCH, {})
+    name
+    for name in _NR.get(_ARCH, {})
     if name not in ("pivot_root", "capset", "clone", "clone3", "unshare", "mount", "umount2")
 )
-_NAMESPACE_FLAGS = (CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS
-                    | CLONE_NEWCGROUP | CLONE_NEWTIME)
+_NAMESPACE_FLAGS = (
+    CLONE_NEWUSER
+    | CLONE_NEWNS
+    | CLONE_NEWPID
+    | CLONE_NEWNET
+    | CLONE_NEWIPC
+    | CLONE_NEWUTS
+    | CLONE_NEWCGROUP
+    | CLONE_NEWTIME
+)
 _RENEWED_FLAGS = CLONE_NEWNS | CLONE_NEWIPC
 
 
@@ -403,14 +512,21 @@ def seccomp_filter() -> bytes:
     allow, kill = 0x7FFF0000, 0x80000000
     eperm, enosys = 0x00050000 | errno.EPERM, 0x00050000 | errno.ENOSYS
     # (code, jt label, jf label, k); labels are resolved to relative offsets below.
-    prog: list[tuple[int, Any, Any, int]] = [(ld, None, None, 4), (jeq, None, "kill", _AUDIT_ARCH[_ARCH]),
-                                             (ld, None, None, 0)]
+    prog: list[tuple[int, Any, Any, int]] = [
+        (ld, None, None, 4),
+        (jeq, None, "kill", _AUDIT_ARCH[_ARCH]),
+        (ld, None, None, 0),
+    ]
     if _ARCH == "x86_64":
         prog.append((jge, "deny", None, 0x40000000))  # the x32 ABI's numbers would dodge the list
     for name in DENIED_SYSCALLS:
         prog.append((jeq, "deny", None, nr[name]))
-    prog += [(jeq, "clone", None, nr["clone"]), (jeq, "unshare", None, nr["unshare"]),
-             (jeq, "enosys", None, nr["clone3"]), (ret, None, None, allow)]
+    prog += [
+        (jeq, "clone", None, nr["clone"]),
+        (jeq, "unshare", None, nr["unshare"]),
+        (jeq, "enosys", None, nr["clone3"]),
+        (ret, None, None, allow),
+    ]
     labels = {"clone": len(prog)}
     prog += [(ld, None, None, 16), (jset, "deny", None, _NAMESPACE_FLAGS), (ret, None, None, allow)]
     labels["unshare"] = len(prog)
@@ -496,8 +612,16 @@ class Sandbox:
     def to_json(self) -> str:
         """How the zygote is told (one argument: it parses no command line, so it imports less,
         and every fork of it copies less)."""
-        return json.dumps({"isolation": self.isolation, "test_uid": self.test_uid, "work_root": self.work_root,
-                           "tmp_mb": self.tmp_mb, "shm_mb": self.shm_mb, "work_mb": self.work_mb})
+        return json.dumps(
+            {
+                "isolation": self.isolation,
+                "test_uid": self.test_uid,
+                "work_root": self.work_root,
+                "tmp_mb": self.tmp_mb,
+                "shm_mb": self.shm_mb,
+                "work_mb": self.work_mb,
+            }
+        )
 
     @classmethod
     def from_json(cls, text: str) -> Sandbox:
@@ -505,9 +629,12 @@ class Sandbox:
 
     def describe(self) -> dict[str, Any]:
         """What the host reports in /ready: how tests are confined here."""
-        return {"isolation": self.isolation, "seccomp": bool(self.seccomp),
-                "test_uid": "own uid, no capabilities" if self.test_uid is None else self.test_uid,
-                "user_namespace": self.namespaces and os.geteuid() == 0 and _in_user_namespace()}
+        return {
+            "isolation": self.isolation,
+            "seccomp": bool(self.seccomp),
+            "test_uid": "own uid, no capabilities" if self.test_uid is None else self.test_uid,
+            "user_namespace": self.namespaces and os.geteuid() == 0 and _in_user_namespace(),
+        }
 
 
 def _in_user_namespace() -> bool:
@@ -594,13 +721,11 @@ def _run_program(request: dict[str, Any], ready_fd: int) -> None:
             code = 0
         except SystemExit as exc:
             code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-        except BaseException as exc:
+        except BaseException as exc:  # noqa: BLE001 - the program's own exception is its RE, reported
             code = 1
             _report_exception(exc)
-        try:
+        with contextlib.suppress(BaseException):  # a closed or broken stdout is the program's
             sys.stdout.flush()
-        except BaseException:
-            pass
     finally:
         os._exit(code & 0xFF)
 
@@ -608,10 +733,8 @@ def _run_program(request: dict[str, Any], ready_fd: int) -> None:
 def _report_exception(exc: BaseException) -> None:
     """The traceback with raw writes: after a MemoryError, allocating wrappers may fail."""
     os.write(2, f"\n{type(exc).__name__}: ".encode())
-    try:
+    with contextlib.suppress(BaseException):
         os.write(2, "".join(traceback.format_exception(exc))[-2000:].encode("utf-8", "replace"))
-    except BaseException:
-        pass
 
 
 def _resolve(namespace: dict[str, Any], name: str) -> Any:
@@ -644,11 +767,13 @@ def _serve_driver(namespace: dict[str, Any], calls: BinaryIO, replies: BinaryIO)
                 args = decode_value(request["args"])
                 kwargs = decode_value(request["kwargs"])
                 value = namespace[request["call"]](*args, **kwargs)
-                reply = {"value": encode_value(value),
-                         "args": [encode_value(a) if isinstance(a, (list, dict, set)) else None for a in args]}
+                reply = {
+                    "value": encode_value(value),
+                    "args": [encode_value(a) if isinstance(a, (list, dict, set)) else None for a in args],
+                }
         except Unencodable as exc:
             reply = {"unencodable": str(exc)}
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - the program's exception goes back to the asserts
             reply = {"raise": [type(exc).__name__, str(exc)[:2000]]}
         write_frame(replies, reply)
 
@@ -702,8 +827,11 @@ class _Remote:
         if "raise" in reply:
             name, message = (str(x) for x in list(reply["raise"])[:2])
             builtin = getattr(builtins, name, None)
-            cls = builtin if isinstance(builtin, type) and issubclass(builtin, Exception) else \
-                type(name if name.isidentifier() else "ProgramError", (Exception,), {})
+            cls = (
+                builtin
+                if isinstance(builtin, type) and issubclass(builtin, Exception)
+                else type(name if name.isidentifier() else "ProgramError", (Exception,), {})
+            )
             raise cls(message)
         if "unencodable" in reply:
             raise TypeError(str(reply["unencodable"]))
@@ -727,7 +855,7 @@ class _RemoteFunction:
         reply = self.remote.ask(request)
         value = self.remote.value(reply)
         changed = reply.get("args")
-        for arg, after in zip(args, changed if isinstance(changed, list) else []):
+        for arg, after in zip(args, changed if isinstance(changed, list) else [], strict=False):
             if after is not None:
                 try:
                     _update_in_place(arg, decode_value(after))
@@ -756,24 +884,21 @@ def _run_driver(request: dict[str, Any], ready_fd: int) -> None:
             if not (isinstance(name, str) and name.isidentifier() and isinstance(kind, list) and kind):
                 raise ProgramGone("the program broke the call protocol")
             if kind[0] == "module":
-                try:
+                # A module only the program has: the asserts will say if they need it.
+                with contextlib.suppress(Exception):
                     namespace[name] = importlib.import_module(str(kind[1]))
-                except Exception:
-                    pass  # a module only the program has; the asserts will say if they need it
             elif kind[0] == "callable":
                 namespace[name] = _RemoteFunction(remote, name)
             else:
-                try:
+                with contextlib.suppress(TypeError):
                     namespace[name] = remote.value(remote.ask({"get": name}))
-                except TypeError:
-                    pass
         exec(code, namespace)
         outcome = {"ran": True}
     except ProgramGone as exc:
         outcome = {"gone": str(exc)}
     except AssertionError:
         outcome = {"failed": _last_lines(traceback.format_exc())}
-    except BaseException as exc:
+    except BaseException as exc:  # noqa: BLE001 - whatever the asserts raised is the test's outcome
         outcome = {"raised": f"{type(exc).__name__}: {exc}"[:2000]}
     try:
         os.write(5, json.dumps(outcome).encode())
@@ -807,7 +932,7 @@ def _test_process(box: Sandbox, fds: list[int], workdir: str) -> None:
             _run_driver(request, ready)
         else:
             _run_program(request, ready)
-    except BaseException:
+    except BaseException:  # noqa: BLE001 - any failure before the program runs is a set-up failure
         pass
     os._exit(CHILD_SETUP_FAILED)
 
@@ -907,8 +1032,11 @@ class JobInitProcess:
         copied old tmpfs mounts are detached and fresh ones mounted; no process is forked for it."""
         if self.box.namespaces:
             unshare(CLONE_NEWNS | CLONE_NEWIPC)
-            for path, size, mode in (("/tmp", self.box.tmp_mb, "1777"), ("/dev/shm", self.box.shm_mb, "1777"),
-                                     (self.box.work_root, self.box.work_mb, "0755")):
+            for path, size, mode in (
+                ("/tmp", self.box.tmp_mb, "1777"),
+                ("/dev/shm", self.box.shm_mb, "1777"),
+                (self.box.work_root, self.box.work_mb, "0755"),
+            ):
                 umount(path)
                 mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, f"size={size}m,mode={mode}")
         elif self.box.isolation == "none":
@@ -941,8 +1069,9 @@ class JobInitProcess:
         if alone:
             self._remove_dirs()
         for seq, end in ends.items():
-            send_message(self.sock, {"exit": seq, "end": end, "alone": alone and not self.tracked,
-                                     "cpu": _children_cpu()})
+            send_message(
+                self.sock, {"exit": seq, "end": end, "alone": alone and not self.tracked, "cpu": _children_cpu()}
+            )
 
     def _remove_dirs(self) -> None:
         for path in self.dirs:
@@ -1013,10 +1142,8 @@ def _sweep(box: Sandbox, tracked: dict[int, int]) -> dict[int, list[float]]:
     if box.namespaces:
         # As PID 1, kill(-1) reaches every other process of the namespace, and no fork can slip
         # past it: a process with SIGKILL pending cannot fork.
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.kill(-1, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
         return _reap(tracked, block=True)
     if box.test_uid is not None:
         # A container: every process of the test uid is the test's. Freeze them all first (a
@@ -1036,10 +1163,8 @@ def _sweep(box: Sandbox, tracked: dict[int, int]) -> dict[int, list[float]]:
     # "none": the runner's own tests of harmless programs; their process groups are enough.
     out: dict[int, list[float]] = {}
     for pid, seq in list(tracked.items()):
-        try:
+        with contextlib.suppress(OSError):
             os.killpg(pid, signal.SIGKILL)
-        except OSError:
-            pass
         _, status, usage = os.wait4(pid, 0)
         out[seq] = [status, usage.ru_utime + usage.ru_stime, usage.ru_maxrss]
     tracked.clear()
@@ -1064,10 +1189,8 @@ def proportional_kb(pids: list[int]) -> int:
 
 def _signal_all(pids: list[int], sig: int) -> None:
     for pid in pids:
-        try:
+        with contextlib.suppress(OSError):
             os.kill(pid, sig)
-        except OSError:
-            pass
 
 
 def _state(pid: int) -> bytes:
@@ -1135,12 +1258,12 @@ def _start_job_init(box: Sandbox, job_fd: int) -> None:
                 if box.namespaces:
                     mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
                 JobInitProcess(box, sock).serve()
-            except BaseException as exc:
+            except BaseException as exc:  # noqa: BLE001 - reported on stderr, the process exits 1
                 sys.stderr.write(f"job init failed: {exc!r}\n")
             os._exit(1)
         send_message(sock, {"init": pid})
         code = 0
-    except BaseException as exc:
+    except BaseException as exc:  # noqa: BLE001 - reported on stderr, the process exits 1
         sys.stderr.write(f"cannot start a job init: {exc!r}\n")
     os._exit(code)
 
@@ -1376,10 +1499,19 @@ class TestRun:
         if driver is not None:
             cpu -= driver[1]
         return Outcome(
-            status=int(main[0]), cpu=max(cpu, 0.0), wall=wall, memory_kb=int(main[2]), ole=ole, wall_tle=wall_tle,
-            cpu_tle=cpu_tle, mem_over=mem_over, set_up=self.buffers["ready"].startswith(b"1"),
-            stdout=bytes(self.buffers["out"][: self.cap]), stderr=bytes(self.buffers["err"]),
-            result=bytes(self.buffers["res"]))
+            status=int(main[0]),
+            cpu=max(cpu, 0.0),
+            wall=wall,
+            memory_kb=int(main[2]),
+            ole=ole,
+            wall_tle=wall_tle,
+            cpu_tle=cpu_tle,
+            mem_over=mem_over,
+            set_up=self.buffers["ready"].startswith(b"1"),
+            stdout=bytes(self.buffers["out"][: self.cap]),
+            stderr=bytes(self.buffers["err"]),
+            result=bytes(self.buffers["res"]),
+        )
 
     def _pipe(self, name: str) -> int:
         r, w = os.pipe()
@@ -1406,8 +1538,14 @@ class TestRun:
             devnull = os.open(os.devnull, os.O_RDWR)
             theirs += [calls_r, calls_w, replies_r, replies_w, res_w, driver_ready_w, devnull]
             self.main = self.init.spawn(base, [stdin, out_w, err_w, calls_r, replies_w, ready_w])
-            driver = {"role": "driver", **self.launch.driver, "limits": {**self.limits, "time_s": self.time_limit + 5.0}}
-            self.driver = self.init.spawn(driver, [devnull, devnull, devnull, calls_w, replies_r, res_w, driver_ready_w])
+            driver = {
+                "role": "driver",
+                **self.launch.driver,
+                "limits": {**self.limits, "time_s": self.time_limit + 5.0},
+            }
+            self.driver = self.init.spawn(
+                driver, [devnull, devnull, devnull, calls_w, replies_r, res_w, driver_ready_w]
+            )
         finally:
             for fd in theirs:
                 os.close(fd)
@@ -1487,11 +1625,17 @@ def judge(job: Job, test: Test, raw: Outcome, special_judge: Callable[[Test, str
     verdict: Verdict
     if raw.ole:
         verdict = Verdict.OLE
-    elif (raw.wall_tle or raw.cpu_tle or sig == signal.SIGXCPU or raw.cpu > time_limit
-          or sig == signal.SIGKILL and raw.cpu >= 0.9 * time_limit):
+    elif (
+        raw.wall_tle
+        or raw.cpu_tle
+        or sig == signal.SIGXCPU
+        or raw.cpu > time_limit
+        or (sig == signal.SIGKILL and raw.cpu >= 0.9 * time_limit)
+    ):
         verdict = Verdict.TLE
-    elif (raw.mem_over or "MemoryError" in stderr or "std::bad_alloc" in stderr
-          or (sig and raw.memory_kb >= 0.9 * mem_kb)):
+    elif (
+        raw.mem_over or "MemoryError" in stderr or "std::bad_alloc" in stderr or (sig and raw.memory_kb >= 0.9 * mem_kb)
+    ):
         verdict = Verdict.MLE
     elif "code" in test:
         verdict = _assert_verdict(raw, sig, code, stderr, out)
@@ -1622,8 +1766,10 @@ def _launch(job: Job, test: Test, exe: str | None) -> Launch:
     if "code" in test:
         return Launch({"role": "serve", "program": job["program"]}, driver={"code": test["code"]})
     if "args" in test:
-        return Launch({"role": "call", "program": job["program"], "fn_name": job.get("fn_name"),
-                       "args": test["args"]}, stdin=stdin)
+        return Launch(
+            {"role": "call", "program": job["program"], "fn_name": job.get("fn_name"), "args": test["args"]},
+            stdin=stdin,
+        )
     return Launch({"role": "run", "program": job["program"]}, stdin=stdin)
 
 
@@ -1667,10 +1813,8 @@ def _empty_container_state(box: Sandbox) -> None:
             if os.path.isdir(path) and not os.path.islink(path):
                 shutil.rmtree(path, ignore_errors=True)
             else:
-                try:
+                with contextlib.suppress(OSError):
                     os.unlink(path)
-                except OSError:
-                    pass
     if box.test_uid is not None and any(_sysv_ids(kind) for kind in ("shm", "sem", "msg")):
         pid = os.fork()
         if pid == 0:
@@ -1721,8 +1865,7 @@ def _reap_orphans() -> None:
 # ---------------------------------------------------------------- serving
 
 
-def serve_stream(runner: Runner, rfile: BinaryIO, wfile: BinaryIO,
-                 healthy: Callable[[], bool] | None = None) -> None:
+def serve_stream(runner: Runner, rfile: BinaryIO, wfile: BinaryIO, healthy: Callable[[], bool] | None = None) -> None:
     """Serve jobs until end of stream; exit the process after a job if `healthy()` turns false."""
     while True:
         job = read_frame(rfile)
@@ -1730,7 +1873,7 @@ def serve_stream(runner: Runner, rfile: BinaryIO, wfile: BinaryIO,
             return
         try:
             result = runner.run_job(job)
-        except Exception as exc:  # the runner failed, not the program: the host says infra_error
+        except Exception as exc:  # noqa: BLE001 - the runner failed, not the program: the host says infra_error
             runner.zygote.stop()  # and the next job gets a fresh zygote
             result = {"error": f"{type(exc).__name__}: {exc}"}
         write_frame(wfile, result)
@@ -1763,11 +1906,13 @@ def serve_socket(runner: Runner, path: str, mode: int, group: int | None) -> Non
 
     while True:
         conn, _ = srv.accept()
-        with conn, conn.makefile("rb") as r, conn.makefile("wb") as w:
-            try:
-                serve_stream(runner, cast(BinaryIO, r), cast(BinaryIO, w), healthy)
-            except (EOFError, OSError, ValueError):
-                pass
+        with (
+            conn,
+            conn.makefile("rb") as r,
+            conn.makefile("wb") as w,
+            contextlib.suppress(EOFError, OSError, ValueError),  # the client went away: serve the next
+        ):
+            serve_stream(runner, cast(BinaryIO, r), cast(BinaryIO, w), healthy)
         if not healthy():
             sys.exit(3)
 
@@ -1784,8 +1929,16 @@ def _serve_stdio(runner: Runner) -> None:
 
 # ---------------------------------------------------------------- the local sandbox: namespaces and a private root
 
-_ETC_FILES = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "alternatives", "localtime", "timezone",
-              "java-17-openjdk", "java-21-openjdk")
+_ETC_FILES = (
+    "ld.so.cache",
+    "ld.so.conf",
+    "ld.so.conf.d",
+    "alternatives",
+    "localtime",
+    "timezone",
+    "java-17-openjdk",
+    "java-21-openjdk",
+)
 _TOP_LEVEL = ("bin", "sbin", "lib", "lib32", "lib64", "libx32")
 
 
@@ -1842,9 +1995,11 @@ def build_root(binds: list[str], runner_path: str) -> None:
     for name in _ETC_FILES:
         if os.path.lexists(f"{old}/etc/{name}"):
             _bind(f"{old}/etc/{name}", f"{new}/etc/{name}")
-    for name, content in (("passwd", "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534::/nonexistent:/bin/sh\n"),
-                          ("group", "root:x:0:\nnogroup:x:65534:\n"),
-                          ("hosts", "127.0.0.1 localhost\n::1 localhost\n")):
+    for name, content in (
+        ("passwd", "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534::/nonexistent:/bin/sh\n"),
+        ("group", "root:x:0:\nnogroup:x:65534:\n"),
+        ("hosts", "127.0.0.1 localhost\n::1 localhost\n"),
+    ):
         with open(f"{new}/etc/{name}", "w") as f:
             f.write(content)
     for path in binds:
@@ -1855,8 +2010,12 @@ def build_root(binds: list[str], runner_path: str) -> None:
     mount("tmpfs", f"{new}/dev", "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=0755,size=64k")
     for name in ("null", "zero", "full", "random", "urandom"):
         _bind(f"{old}/dev/{name}", f"{new}/dev/{name}", read_only=False)
-    for name, target in (("fd", "/proc/self/fd"), ("stdin", "/proc/self/fd/0"), ("stdout", "/proc/self/fd/1"),
-                         ("stderr", "/proc/self/fd/2")):
+    for name, target in (
+        ("fd", "/proc/self/fd"),
+        ("stdin", "/proc/self/fd/0"),
+        ("stdout", "/proc/self/fd/1"),
+        ("stderr", "/proc/self/fd/2"),
+    ):
         os.symlink(target, f"{new}/dev/{name}")
     for mount_point in ("/dev/shm", "/proc", "/tmp", "/work"):
         os.makedirs(new + mount_point, exist_ok=True)
@@ -1892,9 +2051,14 @@ def _remount_read_only(target: str, extra: int) -> None:
     namespace (a user namespace may add flags to such a mount, never drop them)."""
     st = os.statvfs(target)
     keep = 0
-    for st_flag, ms_flag in ((os.ST_NOSUID, MS_NOSUID), (os.ST_NODEV, MS_NODEV), (os.ST_NOEXEC, MS_NOEXEC),
-                             (os.ST_NOATIME, MS_NOATIME), (os.ST_NODIRATIME, MS_NODIRATIME),
-                             (os.ST_RELATIME, MS_RELATIME)):
+    for st_flag, ms_flag in (
+        (os.ST_NOSUID, MS_NOSUID),
+        (os.ST_NODEV, MS_NODEV),
+        (os.ST_NOEXEC, MS_NOEXEC),
+        (os.ST_NOATIME, MS_NOATIME),
+        (os.ST_NODIRATIME, MS_NODIRATIME),
+        (os.ST_RELATIME, MS_RELATIME),
+    ):
         if st.f_flag & st_flag:
             keep |= ms_flag
     mount(None, target, None, MS_REMOUNT | MS_BIND | MS_RDONLY | keep | extra)
@@ -1948,8 +2112,15 @@ def _seccomp() -> SeccompFilter | None:
 
 
 def _box(args: argparse.Namespace) -> Sandbox:
-    return Sandbox(isolation=args.isolation, test_uid=args.test_uid, work_root=args.work_root, tmp_mb=args.tmp_mb,
-                   shm_mb=args.shm_mb, work_mb=args.work_mb, seccomp=_seccomp())
+    return Sandbox(
+        isolation=args.isolation,
+        test_uid=args.test_uid,
+        work_root=args.work_root,
+        tmp_mb=args.tmp_mb,
+        shm_mb=args.shm_mb,
+        work_mb=args.work_mb,
+        seccomp=_seccomp(),
+    )
 
 
 _CLAIMS: list[int] = []  # the fds holding our uid claim, open for our whole life
@@ -1970,18 +2141,35 @@ def claim_uid(directory: str, first: int) -> int:
     raise RuntimeError(f"no free test uid in {directory}")
 
 
-_PRELOAD = ("collections", "itertools", "functools", "heapq", "bisect", "math", "re", "string",
-            "typing", "fractions", "decimal", "random", "statistics", "copy", "operator", "array",
-            "dataclasses", "traceback", "encodings.idna", "glob")
+_PRELOAD = (
+    "collections",
+    "itertools",
+    "functools",
+    "heapq",
+    "bisect",
+    "math",
+    "re",
+    "string",
+    "typing",
+    "fractions",
+    "decimal",
+    "random",
+    "statistics",
+    "copy",
+    "operator",
+    "array",
+    "dataclasses",
+    "traceback",
+    "encodings.idna",
+    "glob",
+)
 
 
 def _preload() -> None:
     """Import what solutions commonly use once, before forking: cheaper tests, fewer file reads."""
     for name in _PRELOAD:
-        try:
+        with contextlib.suppress(ImportError):
             importlib.import_module(name)
-        except ImportError:
-            pass
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -2007,9 +2195,13 @@ def _parser() -> argparse.ArgumentParser:
     transport.add_argument("--socket", metavar="PATH")
     serve.add_argument("--socket-mode", type=lambda s: int(s, 8), default=0o600)
     serve.add_argument("--socket-group", type=int, default=None)
-    serve.add_argument("--claim-uid-in", metavar="DIR", help="replicas sharing DIR take distinct uids from "
-                       "--test-uid upwards (RLIMIT_NPROC counts per uid: one replica's fork bomb must not "
-                       "starve another's tests)")
+    serve.add_argument(
+        "--claim-uid-in",
+        metavar="DIR",
+        help="replicas sharing DIR take distinct uids from "
+        "--test-uid upwards (RLIMIT_NPROC counts per uid: one replica's fork bomb must not "
+        "starve another's tests)",
+    )
     return parser
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from sandbox.backends.docker import LABEL, OWNER
-from sandbox.backends.local import local_pool
+from sandbox.backends.local import LocalPool
 from sandbox.backends.pool import RunnerPool
 
 BASE_IMAGE = os.environ.get("BASE_IMAGE", "cascade-base:bookworm")
@@ -84,9 +84,9 @@ def sandbox_user() -> str:
 def make_pool(backend: str, size: int, base_uid: int) -> RunnerPool:
     """A real pool of `size` runners on `backend` ("local", "local-user" or "docker"), not started."""
     if backend == "local":
-        return local_pool(size, base_uid)
+        return LocalPool(size, base_uid)
     if backend == "local-user":
-        return local_pool(size, base_uid, run_as=sandbox_user())
+        return LocalPool(size, base_uid, run_as=sandbox_user())
     from sandbox.backends.docker import ContainerSpec, DockerPool
 
     return DockerPool(size, ContainerSpec(image=sandbox_image()), base_uid)

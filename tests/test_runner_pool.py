@@ -6,14 +6,14 @@ import asyncio
 
 import pytest
 
-from sandbox.backends.local import LocalHost, local_pool
+from sandbox.backends.local import LocalHost, LocalPool
 
 _JOB = {"language": "python", "program": "print(int(input()) + 1)", "tests": [{"stdin": "1", "expected": "2"}]}
 
 
 def test_host_is_recycled_after_n_jobs() -> None:
     async def go() -> tuple[list[str], int, set[int]]:
-        pool = local_pool(1, base_uid=61950, recycle_after=2)
+        pool = LocalPool(1, base_uid=61950, recycle_after=2)
         await pool.start()
         try:
             host = pool.hosts[0]
@@ -35,7 +35,7 @@ def test_host_is_recycled_after_n_jobs() -> None:
 
 def test_dead_host_is_replaced_before_its_next_job() -> None:
     async def go() -> tuple[str, int, int]:
-        pool = local_pool(1, base_uid=61950)
+        pool = LocalPool(1, base_uid=61950)
         await pool.start()
         try:
             host = pool.hosts[0]
@@ -62,7 +62,7 @@ async def _kill_for_good(host: object) -> None:
 def test_host_that_cannot_restart_does_not_cost_the_job() -> None:
     """One runner dies and cannot come back (its interpreter is gone): jobs go to the other one."""
     async def go() -> tuple[list[str], int]:
-        pool = local_pool(2, base_uid=61950)
+        pool = LocalPool(2, base_uid=61950)
         await pool.start()
         try:
             await _kill_for_good(pool.hosts[0])
@@ -78,7 +78,7 @@ def test_no_startable_host_is_a_host_failure() -> None:
     from sandbox.backends.base import HostFailure
 
     async def go() -> None:
-        pool = local_pool(1, base_uid=61950)
+        pool = LocalPool(1, base_uid=61950)
         await pool.start()
         try:
             await _kill_for_good(pool.hosts[0])

@@ -379,9 +379,9 @@ def test_runner_death_is_retried_then_reported() -> None:
 
 _FROM_ELSEWHERE = """
 import asyncio, sys
-from sandbox.backends.local import local_pool
+from sandbox.backends.local import LocalPool
 async def main():
-    pool = local_pool(1, 61990, run_as=sys.argv[1] or None)
+    pool = LocalPool(1, 61990, run_as=sys.argv[1] or None)
     await pool.start()
     try:
         job = {"language": "python", "program": "print(int(input()) * 2)", "tests": [{"stdin": "21", "expected": "42"}]}
@@ -417,8 +417,8 @@ def test_where_namespaces_are_refused_the_error_says_why() -> None:
     """As an ordinary user in a container whose seccomp profile refuses namespaces (Docker's
     default), the local backend cannot start: the error names the cause and the alternatives."""
     image = sandbox_image()
-    script = ("import asyncio\nfrom sandbox.backends.local import local_pool\n"
-              "async def main():\n    pool = local_pool(1, 61000, python='/usr/bin/python3')\n"
+    script = ("import asyncio\nfrom sandbox.backends.local import LocalPool\n"
+              "async def main():\n    pool = LocalPool(1, 61000, python='/usr/bin/python3')\n"
               "    try:\n        await pool.start()\n    except Exception as exc:\n        print(exc)\n"
               "    finally:\n        await pool.close()\nasyncio.run(main())\n")
     done = subprocess.run(["docker", "run", "--rm", "--network", "none", "-u", "65534:65534", "-e", "PYTHONPATH=/src",

@@ -109,8 +109,10 @@ def _delegated(own: str, pool_name: str) -> tuple[CgroupTree | None, str]:
     """An ordinary user's own cgroup, delegated to them: move this process into a leaf of it (v2
     allows processes only in leaves once controllers are enabled), then make the pool beside it."""
     if not os.access(os.path.join(own, "cgroup.subtree_control"), os.W_OK):
-        return None, (f"cgroup {own} is not delegated to uid {os.geteuid()} (run the service in a systemd unit "
-                      "with Delegate=yes, e.g. `systemd-run --user --scope -p Delegate=yes make serve`)")
+        return None, (
+            f"cgroup {own} is not delegated to uid {os.geteuid()} (run the service in a systemd unit "
+            "with Delegate=yes, e.g. `systemd-run --user --scope -p Delegate=yes make serve`)"
+        )
     try:
         leaf = os.path.join(own, "cascade-api")
         os.makedirs(leaf, exist_ok=True)
@@ -170,7 +172,7 @@ def _own_cgroups() -> dict[str, str]:
 def _relative(path: str, mount_root: str) -> str:
     """`path` (from /proc/self/cgroup) relative to a hierarchy mounted from `mount_root`."""
     if mount_root != "/" and path.startswith(mount_root):
-        path = path[len(mount_root):] or "/"
+        path = path[len(mount_root) :] or "/"
     return path
 
 

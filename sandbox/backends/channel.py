@@ -17,8 +17,9 @@ from sandbox.backends.base import HostFailure
 READ_LIMIT = 1 << 26  # asyncio buffer limit: a reply holds at most every test's capped stderr
 
 
-async def exchange(reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
-                   job: dict[str, Any], budget_s: float) -> dict[str, Any]:
+async def exchange(
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, job: dict[str, Any], budget_s: float
+) -> dict[str, Any]:
     """Send `job`, return the runner's result; raise HostFailure if the runner failed.
 
     After a failure the stream is out of step (a late reply would answer the next job), so the

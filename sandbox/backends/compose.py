@@ -24,8 +24,14 @@ log = logging.getLogger(__name__)
 
 
 class ComposeHost(UnixSocketHost):
-    def __init__(self, socket_dir: str, claimed: set[str], timeout_s: float = 60.0,
-                 restart_timeout_s: float = 2.0, runner_uid: int = 0) -> None:
+    def __init__(
+        self,
+        socket_dir: str,
+        claimed: set[str],
+        timeout_s: float = 60.0,
+        restart_timeout_s: float = 2.0,
+        runner_uid: int = 0,
+    ) -> None:
         super().__init__(runner_uid)
         self.socket_dir = socket_dir
         self.claimed = claimed  # shared by the pool's hosts: one connection per runner

@@ -49,6 +49,7 @@ class ContainerSpec:
     start_timeout_s: float = 30.0
     runner_uid: int = 0  # the runner's uid as this host sees it (not 0 under userns-remap or rootless)
 
+
 # What the runner needs, nothing else: run tests as another uid (SETUID, SETGID), kill and clean up
 # after them (KILL, CHOWN, FOWNER, DAC_OVERRIDE), and read their memory maps to sum their memory
 # (SYS_PTRACE: /proc/<pid>/smaps_rollup of another uid; tests are under a seccomp filter that
@@ -79,7 +80,7 @@ class DockerHost(UnixSocketHost):
         path = os.path.join(self.socket_dir, "runner.sock")
         deadline = time.monotonic() + self.spec.start_timeout_s
         polls = 0
-        while not os.path.exists(path):
+        while not os.path.exists(path):  # noqa: ASYNC240 - a stat on a local tmpfs, every 20 ms
             polls += 1
             exited = polls % 25 == 0 and await asyncio.to_thread(self._exited)
             if exited or time.monotonic() > deadline:
@@ -93,7 +94,7 @@ class DockerHost(UnixSocketHost):
         """Whether the container stopped before serving (e.g. an image without the runner)."""
         try:
             self.container.reload()
-        except Exception:  # removed behind our back: as good as exited
+        except Exception:  # noqa: BLE001 - removed behind our back: as good as exited
             return True
         return bool(self.container.status in ("exited", "dead"))
 
@@ -102,16 +103,42 @@ class DockerHost(UnixSocketHost):
         gid = os.getgid()
         return self.client.containers.run(
             s.image,
-            ["python3", "-I", "/opt/sandbox/runner.py", "serve", "--isolation", "container",
-             "--test-uid", str(self.uid), "--socket", f"{_SOCKET_DIR}/runner.sock", "--socket-mode", "660",
-             "--socket-group", str(gid)],
-            detach=True, user="0:0", group_add=[str(gid)] if gid else None, network_mode="none", read_only=True,
-            tmpfs={"/tmp": f"rw,exec,nosuid,nodev,size={s.tmp_mb}m,mode=1777",
-                   "/work": f"rw,exec,nosuid,nodev,size={s.work_mb}m,mode=0755"},
-            shm_size=f"{s.shm_mb}m", cap_drop=["ALL"], cap_add=list(RUNNER_CAPABILITIES),
-            security_opt=["no-new-privileges"], pids_limit=s.pids,
-            mem_limit=f"{s.memory_mb}m", memswap_limit=f"{s.memory_mb}m", nano_cpus=int(s.cpus * 1e9),
-            ipc_mode="private", working_dir="/tmp", environment={},
+            [
+                "python3",
+                "-I",
+                "/opt/sandbox/runner.py",
+                "serve",
+                "--isolation",
+                "container",
+                "--test-uid",
+                str(self.uid),
+                "--socket",
+                f"{_SOCKET_DIR}/runner.sock",
+                "--socket-mode",
+                "660",
+                "--socket-group",
+                str(gid),
+            ],
+            detach=True,
+            user="0:0",
+            group_add=[str(gid)] if gid else None,
+            network_mode="none",
+            read_only=True,
+            tmpfs={
+                "/tmp": f"rw,exec,nosuid,nodev,size={s.tmp_mb}m,mode=1777",
+                "/work": f"rw,exec,nosuid,nodev,size={s.work_mb}m,mode=0755",
+            },
+            shm_size=f"{s.shm_mb}m",
+            cap_drop=["ALL"],
+            cap_add=list(RUNNER_CAPABILITIES),
+            security_opt=["no-new-privileges"],
+            pids_limit=s.pids,
+            mem_limit=f"{s.memory_mb}m",
+            memswap_limit=f"{s.memory_mb}m",
+            nano_cpus=int(s.cpus * 1e9),
+            ipc_mode="private",
+            working_dir="/tmp",
+            environment={},
             volumes={self.socket_dir: {"bind": _SOCKET_DIR, "mode": "rw"}},
             labels={LABEL: self.pool_id, OWNER: _OWNER},
             name=f"cascade-sandbox-{self.pool_id}-{self.uid}-{uuid.uuid4().hex[:6]}",
@@ -120,7 +147,7 @@ class DockerHost(UnixSocketHost):
     def _logs(self) -> str:
         try:
             return self.container.logs(tail=20).decode(errors="replace") if self.container else ""
-        except Exception as exc:  # the container may already be gone
+        except Exception as exc:  # noqa: BLE001 - the container may already be gone
             return f"(no logs: {exc})"
 
     async def close(self) -> None:
@@ -134,17 +161,21 @@ class DockerHost(UnixSocketHost):
 def _remove(container: Any) -> None:
     import docker.errors
 
-    try:
+    with contextlib.suppress(docker.errors.NotFound):
         container.remove(force=True)
-    except docker.errors.NotFound:
-        pass
 
 
 class DockerPool(RunnerPool):
     """`size` containers; container i runs as uid `base_uid + i`."""
 
-    def __init__(self, size: int, spec: ContainerSpec | None = None, base_uid: int = 62000,
-                 recycle_after: int = 0, client: Any = None) -> None:
+    def __init__(
+        self,
+        size: int,
+        spec: ContainerSpec | None = None,
+        base_uid: int = 62000,
+        recycle_after: int = 0,
+        client: Any = None,
+    ) -> None:
         import docker
 
         self.client = client or docker.from_env()
@@ -152,8 +183,9 @@ class DockerPool(RunnerPool):
         self.socket_root = tempfile.mkdtemp(prefix="cascade-sandbox-")  # 0700: only we reach the sockets
         self._tmpfs = _mount_small_tmpfs(self.socket_root)
         spec = spec or ContainerSpec()
-        super().__init__(lambda i: DockerHost(self.client, spec, base_uid + i, self.socket_root, self.pool_id),
-                         size, recycle_after)
+        super().__init__(
+            lambda i: DockerHost(self.client, spec, base_uid + i, self.socket_root, self.pool_id), size, recycle_after
+        )
 
     async def start(self) -> None:
         await asyncio.to_thread(remove_orphans, self.client)
@@ -162,7 +194,7 @@ class DockerPool(RunnerPool):
     async def close(self) -> None:
         await super().close()
         if self._tmpfs:
-            subprocess.run(["umount", "-l", self.socket_root], capture_output=True)
+            await asyncio.to_thread(subprocess.run, ["umount", "-l", self.socket_root], capture_output=True)
         shutil.rmtree(self.socket_root, ignore_errors=True)
 
 
@@ -172,8 +204,9 @@ def _mount_small_tmpfs(path: str) -> bool:
     if os.geteuid() != 0:
         return False
     with contextlib.suppress(OSError, FileNotFoundError):
-        done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k,mode=0700,nosuid,nodev,noexec", "tmpfs", path],
-                              capture_output=True)
+        done = subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", "size=64k,mode=0700,nosuid,nodev,noexec", "tmpfs", path], capture_output=True
+        )
         return done.returncode == 0
     return False
 

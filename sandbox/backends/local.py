@@ -44,9 +44,19 @@ class LocalHost(RunnerHost):
     """One runner process. `run_as` starts it as another user (a root service that wants the
     ordinary user's path, and the tests and benchmarks of that path)."""
 
-    def __init__(self, uid: int, python: str = DEFAULT_PYTHON, *, tmp_mb: int = 512, work_mb: int = 512,
-                 pids: int = 256, binds: tuple[str, ...] = (), cgroup: Cgroup | None = None,
-                 run_as: str | None = None, runner: Path = RUNNER) -> None:
+    def __init__(
+        self,
+        uid: int,
+        python: str = DEFAULT_PYTHON,
+        *,
+        tmp_mb: int = 512,
+        work_mb: int = 512,
+        pids: int = 256,
+        binds: tuple[str, ...] = (),
+        cgroup: Cgroup | None = None,
+        run_as: str | None = None,
+        runner: Path = RUNNER,
+    ) -> None:
         self.uid = uid
         self.runner = runner
         self.python = os.path.realpath(python)  # a venv's symlink would not exist in the sandbox
@@ -64,8 +74,16 @@ class LocalHost(RunnerHost):
         return os.geteuid() == 0
 
     def command(self) -> list[str]:
-        argv = [self.python, "-I", str(self.runner), "sandbox", "--tmp-mb", str(self.tmp_mb), "--work-mb",
-                str(self.work_mb)]
+        argv = [
+            self.python,
+            "-I",
+            str(self.runner),
+            "sandbox",
+            "--tmp-mb",
+            str(self.tmp_mb),
+            "--work-mb",
+            str(self.work_mb),
+        ]
         if self.run_as:
             argv += ["--user", f"{self.run_as.pw_uid}:{self.run_as.pw_gid}"]
         elif self.root:
@@ -80,8 +98,14 @@ class LocalHost(RunnerHost):
         if self.cgroup is not None:
             self._set_memory(512)
         self.proc = await asyncio.create_subprocess_exec(
-            *self.command(), stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE, env=_ENV, cwd="/", limit=READ_LIMIT)
+            *self.command(),
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            env=_ENV,
+            cwd="/",
+            limit=READ_LIMIT,
+        )
         self._stderr, self._stderr_task = b"", asyncio.create_task(self._keep_stderr(self.proc))
         proc = self.proc
         try:
@@ -152,6 +176,7 @@ class LocalHost(RunnerHost):
 
 def diagnose_namespaces() -> str:
     """Why unprivileged namespaces are refused here, by the setting's name, and what to do."""
+
     def sysctl(name: str) -> str | None:
         try:
             return Path("/proc/sys", *name.split(".")).read_text().strip()
@@ -160,20 +185,27 @@ def diagnose_namespaces() -> str:
 
     causes = []
     if sysctl("kernel.apparmor_restrict_unprivileged_userns") == "1":
-        causes.append("AppArmor restricts unprivileged user namespaces (kernel.apparmor_restrict_unprivileged_userns"
-                      "=1, Ubuntu 23.10 and later): `sudo sysctl kernel.apparmor_restrict_unprivileged_userns=0`, "
-                      "or an AppArmor profile that grants `userns,` to this Python")
+        causes.append(
+            "AppArmor restricts unprivileged user namespaces (kernel.apparmor_restrict_unprivileged_userns"
+            "=1, Ubuntu 23.10 and later): `sudo sysctl kernel.apparmor_restrict_unprivileged_userns=0`, "
+            "or an AppArmor profile that grants `userns,` to this Python"
+        )
     if sysctl("kernel.unprivileged_userns_clone") == "0":
-        causes.append("unprivileged user namespaces are disabled (kernel.unprivileged_userns_clone=0): "
-                      "`sudo sysctl kernel.unprivileged_userns_clone=1`")
+        causes.append(
+            "unprivileged user namespaces are disabled (kernel.unprivileged_userns_clone=0): "
+            "`sudo sysctl kernel.unprivileged_userns_clone=1`"
+        )
     if sysctl("user.max_user_namespaces") == "0":
-        causes.append("user namespaces are disabled (user.max_user_namespaces=0): "
-                      "`sudo sysctl user.max_user_namespaces=15000`")
+        causes.append(
+            "user namespaces are disabled (user.max_user_namespaces=0): `sudo sysctl user.max_user_namespaces=15000`"
+        )
     if os.path.exists("/.dockerenv") or os.path.exists("/run/.containerenv"):
         causes.append("in a container, its seccomp or AppArmor profile (Docker's default ones) refuses namespaces")
     cause = "; ".join(causes) if causes else "the kernel refused the namespaces the sandbox needs"
-    return (f". Cause: {cause}. Or run the sandbox elsewhere: `code.backend: docker` (needs a Docker daemon) "
-            "or `docker compose up verifiers` (code.backend: compose).")
+    return (
+        f". Cause: {cause}. Or run the sandbox elsewhere: `code.backend: docker` (needs a Docker daemon) "
+        "or `docker compose up verifiers` (code.backend: compose)."
+    )
 
 
 class LocalPool(RunnerPool):
@@ -184,9 +216,21 @@ class LocalPool(RunnerPool):
     user namespace each, nothing running as root. They get their own readable copy of the runner,
     since the checkout may sit in a home they cannot enter."""
 
-    def __init__(self, size: int, base_uid: int = 61000, python: str = DEFAULT_PYTHON, recycle_after: int = 0, *,
-                 tmp_mb: int = 512, work_mb: int = 512, pids: int = 256, binds: tuple[str, ...] = (),
-                 cgroups: bool = True, run_as: str | None = None, runner: Path = RUNNER) -> None:
+    def __init__(
+        self,
+        size: int,
+        base_uid: int = 61000,
+        python: str = DEFAULT_PYTHON,
+        recycle_after: int = 0,
+        *,
+        tmp_mb: int = 512,
+        work_mb: int = 512,
+        pids: int = 256,
+        binds: tuple[str, ...] = (),
+        cgroups: bool = True,
+        run_as: str | None = None,
+        runner: Path = RUNNER,
+    ) -> None:
         tree: CgroupTree | None = None
         self.cgroup_status = "off"
         if cgroups:
@@ -204,8 +248,17 @@ class LocalPool(RunnerPool):
 
         def host(i: int) -> LocalHost:
             cgroup = tree.create(f"runner-{i}") if tree else None
-            return LocalHost(base_uid + i, python, tmp_mb=tmp_mb, work_mb=work_mb, pids=pids, binds=binds,
-                             cgroup=cgroup, run_as=run_as, runner=runner)
+            return LocalHost(
+                base_uid + i,
+                python,
+                tmp_mb=tmp_mb,
+                work_mb=work_mb,
+                pids=pids,
+                binds=binds,
+                cgroup=cgroup,
+                run_as=run_as,
+                runner=runner,
+            )
 
         super().__init__(host, size, recycle_after)
 
@@ -221,9 +274,3 @@ class LocalPool(RunnerPool):
             self.tree.remove()
         if self.staged is not None:
             shutil.rmtree(self.staged, ignore_errors=True)
-
-
-def local_pool(size: int, base_uid: int = 61000, python: str = DEFAULT_PYTHON, recycle_after: int = 0,
-               **options: Any) -> LocalPool:
-    """N namespace runners; as root, runner i runs tests as uid `base_uid + i`."""
-    return LocalPool(size, base_uid, python, recycle_after, **options)

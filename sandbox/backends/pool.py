@@ -27,6 +27,7 @@ class RunnerPool:
         self.hosts: list[RunnerHost] = [factory(i) for i in range(size)]
         self._jobs: dict[int, int] = {}
         self._idle: asyncio.Queue[RunnerHost] = asyncio.Queue()
+        self._busy: set[int] = set()  # id() of the hosts holding a job
         self.replaced = 0
 
     async def start(self) -> None:
@@ -54,8 +55,7 @@ class RunnerPool:
     @property
     def busy(self) -> list[RunnerHost]:
         """Hosts holding a job now (for tests that poison a runner mid-job)."""
-        idle = {id(h) for h in self._idle._queue}  # type: ignore[attr-defined]
-        return [h for h in self.hosts if id(h) not in idle]
+        return [h for h in self.hosts if id(h) in self._busy]
 
     async def execute(self, job: dict[str, Any]) -> dict[str, Any]:
         """The runner's result; raises HostFailure when two runners failed on this job, or when
@@ -64,6 +64,7 @@ class RunnerPool:
         failures = unstartable = 0
         while True:
             host = await self._idle.get()
+            self._busy.add(id(host))
             try:
                 if not host.alive and not await self._revive(host):
                     # A dead host that cannot come back (its replica is still restarting) does
@@ -86,6 +87,7 @@ class RunnerPool:
                     await self._revive(host)  # if this fails, the host is revived when next picked
                 return result
             finally:
+                self._busy.discard(id(host))
                 self._idle.put_nowait(host)
 
     async def _revive(self, host: RunnerHost) -> bool:

@@ -45,8 +45,10 @@ class UnixSocketHost(RunnerHost):
         peer = peer_uid(self._writer.get_extra_info("socket"))
         if owner != self.runner_uid or peer != self.runner_uid:
             await self.disconnect()
-            raise HostFailure(f"refusing runner socket {path}: owned by uid {owner}, served by uid {peer}, "
-                              f"expected uid {self.runner_uid} (a runner's)")
+            raise HostFailure(
+                f"refusing runner socket {path}: owned by uid {owner}, served by uid {peer}, "
+                f"expected uid {self.runner_uid} (a runner's)"
+            )
         reply = await self.execute(_PING, timeout_s)
         self.info = reply.get("sandbox", {})
 

@@ -43,9 +43,16 @@ class CodeVerifier(PooledVerifier[CodeLabel, SandboxPool]):
 
     def readiness(self) -> Readiness:
         alive = self.pool.alive
-        return Readiness(alive > 0, {"backend": self.settings.backend, "runners_alive": alive,
-                                     "runners": self.pool.size, "runners_replaced": self.pool.replaced,
-                                     "sandbox": self.pool.describe()})
+        return Readiness(
+            alive > 0,
+            {
+                "backend": self.settings.backend,
+                "runners_alive": alive,
+                "runners": self.pool.size,
+                "runners_replaced": self.pool.replaced,
+                "sandbox": self.pool.describe(),
+            },
+        )
 
     async def verify(self, sample: Sample[CodeLabel]) -> Verdict:
         job = self._job(sample)
@@ -67,7 +74,7 @@ class CodeVerifier(PooledVerifier[CodeLabel, SandboxPool]):
             return Verdict.failed(Status.ERROR, "bad label: no tests")
         if len(tests) > s.max_tests:
             return Verdict.failed(Status.ERROR, f"bad label: more than {s.max_tests} tests")
-        answer = final_answer(sample.response[-s.max_response_chars:], sample.prompt)
+        answer = final_answer(sample.response[-s.max_response_chars :], sample.prompt)
         if answer is None:
             return Verdict.failed(Status.FORMAT_ERROR, NO_FINAL_ANSWER)
         block = last_code_block(answer)
@@ -77,11 +84,17 @@ class CodeVerifier(PooledVerifier[CodeLabel, SandboxPool]):
         language = label.language or ("cpp" if tag in _CPP_TAGS else "python")
         fraction = label.reward_mode == "fraction"
         return {
-            "language": language, "program": program, "tests": tests, "fn_name": fn_name,
+            "language": language,
+            "program": program,
+            "tests": tests,
+            "fn_name": fn_name,
             "checker": label.checker or "tokens",
             "early_exit": False if fraction else (True if label.early_exit is None else label.early_exit),
-            "limits": {"time_s": label.time_limit_s or s.time_limit_s,
-                       "memory_mb": label.memory_mb or s.memory_mb, "output_bytes": s.output_bytes},
+            "limits": {
+                "time_s": label.time_limit_s or s.time_limit_s,
+                "memory_mb": label.memory_mb or s.memory_mb,
+                "output_bytes": s.output_bytes,
+            },
         }
 
 
