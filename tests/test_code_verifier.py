@@ -17,9 +17,9 @@ from verifiers.verdict import Status, Verdict
 from verifiers.verifier import VerifierContext
 
 
-def judge(items: list[tuple[str, dict[str, Any]]]) -> list[Verdict]:
+def judge(items: list[tuple[str, dict[str, Any]]], code: CodeSettings | None = None) -> list[Verdict]:
     async def go() -> list[Verdict]:
-        settings = Settings(code=CodeSettings(runners=2, base_uid=62000))
+        settings = Settings(code=code or CodeSettings(runners=2, base_uid=62000))
         verifier = CodeVerifier(VerifierContext(settings, Metrics(), peer=lambda domain: verifier))
         await verifier.start()
         try:
@@ -126,3 +126,43 @@ def test_big_ints_and_binary_stdout() -> None:
     program = "import sys\nn = int(sys.stdin.readline())\nsys.stdout.buffer.write(str(2 * n).encode())"
     (verdict,) = judge([(fenced(program), label)])
     assert verdict.status is Status.CORRECT, verdict.details
+
+
+def test_local_backend_settings_reach_the_runners() -> None:
+    """code.local.tmp_mb sizes each job's /tmp, and code.local.binds shows a host path read-only."""
+    import os
+    import tempfile
+
+    shared = tempfile.mkdtemp(prefix="cascade-bind-", dir="/var/tmp")  # outside the sandbox's own /tmp
+    try:
+        with open(os.path.join(shared, "table.txt"), "w") as f:
+            f.write("42\n")
+        os.chmod(shared, 0o755)
+        os.chmod(os.path.join(shared, "table.txt"), 0o644)
+        code = CodeSettings.model_validate(
+            {"runners": 1, "base_uid": 62100, "local": {"tmp_mb": 2, "binds": [shared]}}
+        )
+        write = "import tempfile\nwith tempfile.TemporaryFile() as f:\n    f.write(b'x' * {n})\nprint('ok')"
+        read = f"print(open('{shared}/table.txt').read().strip())"
+        scribble = f"open('{shared}/table.txt', 'w').write('0')\nprint(42)"
+        tests = {"inputs": [""], "outputs": ["ok"]}
+        answer = {"inputs": [""], "outputs": ["42"]}
+        small, big, seen, written = judge(
+            [
+                (fenced(write.format(n=1 << 20)), {"tests": tests}),
+                (fenced(write.format(n=4 << 20)), {"tests": tests}),
+                (fenced(read), {"tests": answer}),
+                (fenced(scribble), {"tests": answer}),
+            ],
+            code,
+        )
+        assert small.status is Status.CORRECT, small.details
+        assert big.status is Status.INCORRECT and big.details["tests"][0]["verdict"] == "RE", big.details
+        assert seen.status is Status.CORRECT, seen.details
+        assert written.status is Status.INCORRECT, written.details  # read-only: the write raises
+        with open(os.path.join(shared, "table.txt")) as f:
+            assert f.read() == "42\n"
+    finally:
+        import shutil
+
+        shutil.rmtree(shared)

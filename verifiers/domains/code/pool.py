@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sandbox.backends.local import DEFAULT_PYTHON, local_pool
+from sandbox.backends.local import DEFAULT_PYTHON, LocalPool
 from sandbox.backends.pool import RunnerPool
 
 if TYPE_CHECKING:
@@ -22,10 +22,33 @@ def sandbox_pool(settings: CodeSettings, *, index: int = 0, metrics: Metrics | N
     if s.backend == "docker":
         from sandbox.backends.docker import ContainerSpec, DockerPool  # needs the docker SDK
 
-        spec = ContainerSpec(image=s.docker.image, memory_mb=s.docker.memory_mb, cpus=s.docker.cpus, pids=s.docker.pids)
+        d = s.docker
+        spec = ContainerSpec(
+            image=d.image,
+            memory_mb=d.memory_mb,
+            cpus=d.cpus,
+            pids=d.pids,
+            tmp_mb=d.tmp_mb,
+            work_mb=d.work_mb,
+            shm_mb=d.shm_mb,
+            runner_uid=d.runner_uid,
+        )
         return DockerPool(s.runners, spec, s.base_uid, s.recycle_after)
     if s.backend == "compose":
         from sandbox.backends.compose import compose_pool
 
-        return compose_pool(s.runners, s.compose.socket_dir)  # replicas are compose's to restart, not ours
-    return local_pool(s.runners, s.base_uid + index * s.runners, s.local.python or DEFAULT_PYTHON, s.recycle_after)
+        # Replicas are compose's to restart, not ours.
+        return compose_pool(s.runners, s.compose.socket_dir, runner_uid=s.compose.runner_uid)
+    loc = s.local
+    return LocalPool(
+        s.runners,
+        s.base_uid + index * s.runners,
+        loc.python or DEFAULT_PYTHON,
+        s.recycle_after,
+        tmp_mb=loc.tmp_mb,
+        work_mb=loc.work_mb,
+        pids=loc.pids,
+        binds=tuple(loc.binds),
+        cgroups=loc.cgroups,
+        run_as=loc.run_as,
+    )

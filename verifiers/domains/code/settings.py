@@ -18,9 +18,22 @@ from verifiers.pools import default_workers
 
 
 class CodeLocalSettings(BaseModel):
-    """The embedded backend: runner processes in namespaces of this machine (needs root)."""
+    """The embedded backend: runner processes in namespaces of this machine, as root or, through a
+    user namespace, as an ordinary account (docs/sandbox.md)."""
 
-    python: str | None = Field(None, description="Interpreter for the runners; None: /usr/bin/python3.")
+    python: str | None = Field(
+        None, description="Interpreter for the runners and Python tests; None: /usr/bin/python3, else this one."
+    )
+    run_as: str | None = Field(
+        None, description="When the service runs as root: run the runners as this account instead (user namespaces)."
+    )
+    binds: list[str] = Field(
+        default_factory=list, description="More host paths the tests see, read-only (a toolchain outside /usr)."
+    )
+    tmp_mb: int = Field(512, ge=1, description="Size of each job's private /tmp (tmpfs).")
+    work_mb: int = Field(512, ge=1, description="Size of each job's work dir (tmpfs).")
+    pids: int = Field(256, ge=16, description="Processes per runner (pids cgroup, else RLIMIT_NPROC).")
+    cgroups: bool = Field(True, description="Give each runner a memory and pids cgroup when this process may make one.")
 
 
 class CodeDockerSettings(BaseModel):
@@ -30,12 +43,21 @@ class CodeDockerSettings(BaseModel):
     memory_mb: int = Field(2048, ge=64, description="Memory cgroup limit per sandbox container.")
     cpus: float = Field(1.0, gt=0, description="CPU limit per sandbox container.")
     pids: int = Field(256, ge=16, description="pids cgroup limit per sandbox container.")
+    tmp_mb: int = Field(512, ge=1, description="Size of each container's /tmp (tmpfs, fresh for every job).")
+    work_mb: int = Field(512, ge=1, description="Size of each container's work dir (tmpfs, fresh for every job).")
+    shm_mb: int = Field(64, ge=1, description="Size of each container's /dev/shm.")
+    runner_uid: int = Field(
+        0, ge=0, description="The runner's uid as this host sees it (not 0 under userns-remap or rootless Docker)."
+    )
 
 
 class CodeComposeSettings(BaseModel):
     """The compose backend: the `sandbox` replicas of docker-compose.yml, reached over Unix sockets."""
 
     socket_dir: str = Field("/run/sandbox", description="Directory holding the replicas' runner sockets.")
+    runner_uid: int = Field(
+        0, ge=0, description="The uid a replica's runner must have: a socket served by any other is refused."
+    )
 
 
 # Old flat name -> (backend section, field): the names before the backends were nested.
@@ -53,7 +75,9 @@ class CodeSettings(BaseModel):
     """Code execution: the sandbox backend, its runners and default per-test limits."""
 
     backend: Literal["local", "docker", "compose"] = Field(
-        "local", description="Runner hosts: local namespaces (root), a Docker container pool, or compose replicas."
+        "local",
+        description="Runner hosts: local namespaces (root, or an ordinary user through user namespaces), a Docker"
+        " container pool, or compose replicas.",
     )
     runners: int = Field(default_factory=default_workers, ge=1, description="Sandbox runner processes.")
     base_uid: int = Field(
