@@ -25,8 +25,9 @@ from verifiers.metrics import Metrics
 from verifiers.registry import DOMAINS, load_verifier_class
 from verifiers.sample import Sample
 from verifiers.settings import Settings
+from verifiers.stats import Stats
 from verifiers.verdict import Status, Verdict
-from verifiers.verifier import Readiness, Verifier, VerifierContext
+from verifiers.verifier import PooledVerifier, Readiness, Verifier, VerifierContext
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +43,19 @@ def _freeze_start_up_heap() -> None:
     gc.freeze()
 
 
+@dataclass(frozen=True, slots=True)
+class DomainLoad:
+    """A served domain's admission and pool state at one moment (the status page samples it)."""
+
+    admitted: int
+    waiting: int
+    capacity: int
+    queued: int  # admitted, waiting to join a batch
+    workers_alive: int | None = None  # None: the domain runs no pool (rm, if_rm)
+    workers: int | None = None
+    restarts: int | None = None  # replaced since start
+
+
 @dataclass(slots=True)
 class _Queued:
     sample: Sample[Any]
@@ -52,6 +66,7 @@ class Engine:
     def __init__(self, settings: Settings | None = None, metrics: Metrics | None = None) -> None:
         self.settings = settings or Settings()
         self.metrics = metrics or Metrics()
+        self.stats = Stats(self.settings.stats, self.settings.health)
         self._verifiers: dict[str, Verifier[Any]] = {}
         self._unavailable: dict[str, str] = {}
         self._batchers: dict[str, MicroBatcher[_Queued, Verdict]] = {}
@@ -153,6 +168,17 @@ class Engine:
             out[name] = Readiness(False, {"unavailable": why})
         return out
 
+    def load(self) -> dict[str, DomainLoad]:
+        out = {}
+        for name, gate in self._admission.items():
+            verifier = self._verifiers[name]
+            pool = verifier.pool if isinstance(verifier, PooledVerifier) else None
+            out[name] = DomainLoad(
+                gate.admitted, gate.waiting, gate.capacity, self._batchers[name].depth,
+                *((pool.alive, pool.size, pool.replaced) if pool is not None else ()),
+            )
+        return out
+
     # -- scoring -----------------------------------------------------------------------------
 
     def parse_label(self, domain: str, raw: Any) -> BaseModel:
@@ -239,10 +265,12 @@ class Engine:
                     f"not admitted within {wait_s:g} s: domain {sample.domain!r} holds its maximum of "
                     f"{gate.capacity} items",
                 )
-        self._record(sample.domain, verdict, time.perf_counter() - arrived)
+        done = time.perf_counter()
+        self._record(sample.domain, verdict, done - arrived, done)
         return verdict
 
-    def _record(self, domain: str, verdict: Verdict, elapsed: float) -> None:
+    def _record(self, domain: str, verdict: Verdict, elapsed: float, now: float) -> None:
+        self.stats.domain(domain).record(verdict, elapsed, now)
         m = self.metrics
         m.item_latency.labels(domain).observe(elapsed)
         m.verdicts.labels(domain, verdict.status.value).inc()
@@ -259,22 +287,28 @@ class Engine:
         in_flight = self.metrics.in_flight.labels(domain)
         queue_wait = self.metrics.queue_wait.labels(domain)
         execution = self.metrics.execution.labels(domain)
+        stats = self.stats.domain(domain)
 
         async def run(batch: list[_Queued]) -> list[Verdict]:
             now = time.perf_counter()
+            waited = 0.0
             for q in batch:
                 queue_wait.observe(now - q.arrived)
+                waited += now - q.arrived
+            stats.record_queue(waited, len(batch), now)
             depth.set(self._batchers[domain].depth)
             in_flight.inc(len(batch))
             try:
-                with execution.time():
-                    return await asyncio.wait_for(verifier.verify_batch([q.sample for q in batch]), deadline)
+                return await asyncio.wait_for(verifier.verify_batch([q.sample for q in batch]), deadline)
             except TimeoutError:
                 log.error("verifier %s exceeded the %.0f s backstop on a batch of %d", domain, deadline, len(batch))
                 return [Verdict.failed(Status.INFRA_ERROR, f"no verdict within the {deadline:g} s backstop")] * len(
                     batch
                 )
             finally:
+                done = time.perf_counter()
+                execution.observe(done - now)
+                stats.record_run(done - now, len(batch), done)
                 in_flight.dec(len(batch))
 
         return run

@@ -26,7 +26,10 @@ def default_workers() -> int:
 
 
 class Pool(Protocol):
-    """What every pool offers its verifier: a lifecycle and a head count."""
+    """What every pool offers its verifier: a lifecycle, a head count, and how many of its workers
+    or runners were replaced since it started (the status page's restarts)."""
+
+    replaced: int
 
     @property
     def size(self) -> int: ...
@@ -49,8 +52,6 @@ class WorkerPool(Pool, Protocol):
 
 class SandboxPool(Pool, Protocol):
     """Sandbox runner hosts (`sandbox.backends.pool.RunnerPool`, or a `RayPool` of them)."""
-
-    replaced: int
 
     async def execute(self, job: dict[str, Any]) -> dict[str, Any]:
         """The runner's result for one job; raises HostFailure (an InfraFailure)."""

@@ -100,6 +100,7 @@ class KillablePool:
         self._drivers: list[asyncio.Task[None]] = []
         self._busy = 0
         self._spare: asyncio.Task[_Worker] | None = None
+        self.replaced = 0  # workers replaced since start, as `RunnerPool.replaced` counts runners
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -201,6 +202,7 @@ class KillablePool:
         if old is not None:
             await old.kill()
         self._metrics.worker_restarts.labels(self.name, reason).inc()
+        self.replaced += 1
         spare, self._spare = self._spare, asyncio.create_task(self._spawn())
         worker = await spare if spare is not None else await self._spawn()
         if not worker.alive:  # the spare died while waiting (killed from outside)

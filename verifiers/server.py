@@ -2,16 +2,17 @@
 
 Layout, for whoever adds an endpoint:
 - `router` (module level) holds the endpoints. An endpoint takes what it needs as FastAPI
-  dependencies: `EngineDep` (the app's engine, on `app.state.engine`), `OpenRLHFDep`, and `JsonBody`
-  (the request body, size-limited and parsed: `verifiers/body.py`).
-- `create_app` builds an app around one engine: its lifespan (the engine starts and stops with the
-  app), the middlewares (`verifiers/middleware.py`: bearer auth, request metrics), the handlers that
+  dependencies: `EngineDep` (the app's engine, on `app.state.engine`), `OpenRLHFDep`, `StatusDep`
+  (the status monitor behind `/stats`) and `JsonBody` (the request body, size-limited and parsed:
+  `verifiers/body.py`). The status page's files (`GET /`, `/ui/...`) are routes of it too.
+- `create_app` builds an app around one engine: its lifespan (the engine and its status monitor
+  start and stop with the app), the middlewares (`verifiers/middleware.py`: bearer auth, request metrics), the handlers that
   turn a refusal into its status code (413, 429) and the OpenAPI document.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
@@ -25,7 +26,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import ValidationError
 from pydantic.json_schema import models_json_schema
 
-from verifiers import __version__
+from verifiers import __version__, status_page
 from verifiers.body import json_body
 from verifiers.engine import Engine
 from verifiers.errors import LabelError, Overloaded, PayloadTooLarge, UnknownDomain
@@ -42,6 +43,7 @@ from verifiers.schemas import (
     ValidationErrors,
 )
 from verifiers.settings import Settings
+from verifiers.status import StatusMonitor
 
 
 class _Json(JSONResponse):
@@ -64,8 +66,14 @@ async def _openrlhf(request: Request) -> OpenRLHFAdapter:
     return adapter
 
 
+async def _status(request: Request) -> StatusMonitor:
+    monitor: StatusMonitor = request.app.state.status
+    return monitor
+
+
 EngineDep = Annotated[Engine, Depends(_engine)]
 OpenRLHFDep = Annotated[OpenRLHFAdapter, Depends(_openrlhf)]
+StatusDep = Annotated[StatusMonitor, Depends(_status)]
 JsonBody = Annotated[Any, Depends(json_body)]
 
 _ERROR = {
@@ -162,6 +170,27 @@ async def ready(engine: EngineDep) -> Response:
     return _Json(body, status_code=200 if ok else 503)
 
 
+@router.get("/stats", summary="Live per-domain statistics and reward-health warnings (the status page's data)")
+async def stats(monitor: StatusDep) -> Response:
+    return _Json(monitor.snapshot())
+
+
+def _static(name: str) -> Callable[[], Awaitable[Response]]:
+    body, media = status_page.read(name).encode(), status_page.media_type(name)
+
+    async def serve() -> Response:
+        return Response(body, media_type=media, headers={"Cache-Control": "no-cache"})
+
+    return serve
+
+
+# The status page and its files are public (`create_app` opens them to `BearerAuth`): they hold no
+# data, and a browser cannot send a bearer token when it navigates. The page asks for the token and
+# sends it to /stats itself.
+for _path, _name in status_page.PAGE.items():
+    router.add_api_route(_path, _static(_name), methods=["GET"], include_in_schema=False)
+
+
 @router.get("/metrics", summary="Prometheus metrics", response_class=PlainTextResponse)
 async def metrics(engine: EngineDep) -> Response:
     return Response(generate_latest(engine.metrics.registry), media_type=CONTENT_TYPE_LATEST)
@@ -171,13 +200,16 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     """An app serving `router` around `engine` (default: one built from `settings`)."""
     settings = settings or (engine.settings if engine is not None else Settings())
     engine = engine or Engine(settings)
+    monitor = StatusMonitor(engine)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await engine.start()
+        await monitor.start()
         try:
             yield
         finally:
+            await monitor.close()
             await engine.close()
 
     otel = settings.server.opentelemetry
@@ -195,11 +227,16 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.settings = settings
     app.state.engine = engine
     app.state.openrlhf = OpenRLHFAdapter(engine)
+    app.state.status = monitor
     app.add_exception_handler(PayloadTooLarge, _payload_too_large)
     app.add_exception_handler(Overloaded, _overloaded)
     # Added last is outermost: metrics see every request, the ones auth refuses included.
     if settings.server.auth_token is not None:
-        app.add_middleware(BearerAuth, token=settings.server.auth_token.get_secret_value())
+        app.add_middleware(
+            BearerAuth,
+            token=settings.server.auth_token.get_secret_value(),
+            open_paths=("/health", *status_page.PUBLIC_PATHS),
+        )
     endpoints = [route.path for route in router.routes if isinstance(route, APIRoute)]
     app.add_middleware(RequestMetrics, metrics=engine.metrics, endpoints=endpoints)
 

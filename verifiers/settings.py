@@ -1,8 +1,9 @@
 """The one typed settings object.
 
 Every knob of the service is a field of `Settings`, one section per concern: the service-wide ones
-(server, engine, openrlhf, ray) are defined here, each domain's next to its code
-(`verifiers/domains/<name>/settings.py`) and gathered here under the domain's name. Values come from
+(server, engine, openrlhf, ray; stats and health, behind the status page and its warnings) are
+defined here, each domain's next to its code (`verifiers/domains/<name>/settings.py`) and gathered
+here under the domain's name. Values come from
 (highest priority first) explicit overrides such as CLI flags, environment variables (`VERIFIERS_`
 prefix, `__` between levels: `VERIFIERS_MATH__WORKERS=4`), then a YAML/TOML/JSON file given with
 `--config`, so a deployment can override a shared config file without editing it.
@@ -146,6 +147,33 @@ class RaySettings(BaseModel):
     restart_backoff_s: float = Field(2.0, gt=0, description="Pause between attempts to replace a lost actor.")
 
 
+class StatsSettings(BaseModel):
+    """The live picture behind the status page (`GET /`) and `GET /stats`."""
+
+    bucket_s: float = Field(2.0, gt=0, le=60, description="Time resolution of the page's plots.")
+    history_s: float = Field(600.0, gt=0, le=86_400, description="How far back the plots reach.")
+    poll_s: float = Field(2.0, ge=0.2, le=60, description="How often the status page polls /stats.")
+
+
+class HealthSettings(BaseModel):
+    """Reward-health warnings: per domain, over its last `window` samples no older than `max_age_s`."""
+
+    window: int = Field(1000, ge=10, le=1_000_000, description="Samples per domain the warnings look at.")
+    max_age_s: float = Field(
+        900.0, gt=0, description="Samples older than this leave the window, so a domain that stopped "
+        "receiving traffic stops warning about what it saw.",
+    )
+    min_samples: int = Field(50, ge=1, description="No share-based warning on fewer samples than this.")
+    format_error_share: float = Field(0.3, gt=0, le=1, description="Warn above this share of format_error.")
+    timeout_share: float = Field(0.1, gt=0, le=1, description="Warn above this share of timeout.")
+    error_share: float = Field(0.05, gt=0, le=1, description="Warn above this share of `error` (unusable labels).")
+    infra_error_share: float = Field(0.05, gt=0, le=1, description="Warn above this share of infra_error.")
+    same_reward_samples: int = Field(
+        256, ge=2, description="Warn when this many unmasked rewards in a row are identical (no GRPO signal).",
+    )
+    interval_s: float = Field(1.0, gt=0, le=60, description="How often warnings are evaluated and logged.")
+
+
 class Settings(BaseSettings):
     """Everything the service reads at start-up."""
 
@@ -164,6 +192,8 @@ class Settings(BaseSettings):
     rm: RMSettings = Field(default_factory=RMSettings)
     if_rm: IfRmSettings = Field(default_factory=IfRmSettings)
     ray: RaySettings = Field(default_factory=RaySettings)
+    stats: StatsSettings = Field(default_factory=StatsSettings)
+    health: HealthSettings = Field(default_factory=HealthSettings)
 
     @field_validator("domains")
     @classmethod
