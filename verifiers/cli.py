@@ -8,16 +8,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import math
 import sys
 import time
 import tomllib
 import warnings
-from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import orjson
 import yaml
@@ -28,10 +28,12 @@ from rich.table import Table
 
 from verifiers.engine import Engine
 from verifiers.errors import BadInput, SettingRenamed
+from verifiers.report import Report
 from verifiers.sample import Sample
 from verifiers.schemas import ScoreItem
 from verifiers.settings import Settings
-from verifiers.verdict import Status
+from verifiers.stats import Window
+from verifiers.verdict import Status, Verdict
 
 EXIT_USAGE = 2
 
@@ -61,6 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     score.add_argument("-o", "--output", type=Path, required=True, help="JSONL of results, same order")
     score.add_argument("--config", type=Path, help="YAML/TOML/JSON settings file")
     score.add_argument("--chunk", type=int, default=512, help="items in flight at once")
+    score.add_argument("--report", type=Path, help="also write a self-contained HTML report here (docs/status.md)")
 
     args = parser.parse_args(argv)
     flags = (
@@ -72,7 +75,9 @@ def main(argv: list[str] | None = None) -> int:
         settings = _settings(args.config, {k: v for k, v in flags if v is not None})
         if args.command == "serve":
             return serve_command(settings)
-        return asyncio.run(score_command(settings, args.input, _lines(args.input), args.output, args.chunk))
+        return asyncio.run(
+            score_command(settings, args.input, _lines(args.input), args.output, args.chunk, args.report)
+        )
     except UsageError as exc:
         print(f"verifiers: {' '.join(str(exc).split())}", file=sys.stderr)
         return EXIT_USAGE
@@ -117,36 +122,58 @@ def _lines(src: Path) -> list[tuple[int, str]]:
     return [(n, line) for n, line in enumerate(text.splitlines(), 1) if line.strip()]
 
 
-async def score_command(settings: Settings, src: Path, lines: list[tuple[int, str]], dst: Path, chunk: int) -> int:
-    """Score the items of `lines` (from `src`) into `dst`. Every line is checked first, so a bad one
-    is reported (exit 2) before anything is scored or written, rather than after hours of scoring."""
+async def score_command(
+    settings: Settings,
+    src: Path,
+    lines: list[tuple[int, str]],
+    dst: Path,
+    chunk: int,
+    report_path: Path | None = None,
+) -> int:
+    """Score the items of `lines` (from `src`) into `dst`, and the report into `report_path` if given.
+    Every line is checked and both outputs are opened first, so a bad line or an unwritable path is
+    reported (exit 2) before anything is scored, rather than after hours of scoring."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     console = Console(stderr=True)
-    tally: Counter[tuple[str, str]] = Counter()
-    rewards: dict[str, list[float]] = {}
+    report = Report(src, settings.health)
     started = time.perf_counter()
-    async with Engine(settings) as engine:
-        samples = [_sample(engine, src, n, line) for n, line in lines]
-        try:
-            out = dst.open("wb")
-        except OSError as exc:
-            raise UsageError(f"cannot write {dst}: {exc}") from None
-        with (
-            out,
-            Progress(
+    with contextlib.ExitStack() as outputs:
+        async with Engine(settings) as engine:
+            samples = [(n, _sample(engine, src, n, line)) for n, line in lines]
+            out = outputs.enter_context(_create(dst, "wb"))
+            report_out = outputs.enter_context(_create(report_path, "w")) if report_path is not None else None
+            with Progress(
                 TextColumn("scoring"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console
-            ) as progress,
-        ):
-            bar = progress.add_task("score", total=len(samples))
-            for start in range(0, len(samples), chunk):
-                batch = samples[start : start + chunk]
-                for sample, verdict in zip(batch, await engine.score(batch), strict=True):
-                    out.write(orjson.dumps(verdict.to_wire(), default=str) + b"\n")
-                    tally[(sample.domain, verdict.status.value)] += 1
-                    rewards.setdefault(sample.domain, []).append(verdict.reward)
-                progress.advance(bar, len(batch))
-    console.print(_summary(tally, rewards, time.perf_counter() - started))
+            ) as progress:
+                bar = progress.add_task("score", total=len(samples))
+                for start in range(0, len(samples), chunk):
+                    batch = samples[start : start + chunk]
+                    scored = await asyncio.gather(*(_timed(engine, sample) for _, sample in batch))
+                    for (lineno, sample), (verdict, elapsed) in zip(batch, scored, strict=True):
+                        out.write(orjson.dumps(verdict.to_wire(), default=str) + b"\n")
+                        report.add(lineno, sample.domain, verdict, elapsed, sample.response)
+                    progress.advance(bar, len(batch))
+        elapsed_total = time.perf_counter() - started
+        console.print(_summary(report.windows, elapsed_total))
+        if report_out is not None:
+            report_out.write(report.html(elapsed_total))
+            console.print(f"report: {report_path}")
     return 0
+
+
+def _create(path: Path, mode: str) -> IO[Any]:
+    """`path` opened for writing; UsageError if it cannot be."""
+    try:
+        return path.open(mode, encoding=None if "b" in mode else "utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot write {path}: {exc}") from None
+
+
+async def _timed(engine: Engine, sample: Sample[Any]) -> tuple[Verdict, float]:
+    """A sample's verdict and the seconds from its submission to its verdict."""
+    started = time.perf_counter()
+    (verdict,) = await engine.score([sample])
+    return verdict, time.perf_counter() - started
 
 
 def _sample(engine: Engine, src: Path, lineno: int, line: str) -> Sample[Any]:
@@ -172,15 +199,15 @@ def _first_problem(errors: Sequence[Any]) -> str:
     return f"{field}: {first['msg']}{more}"
 
 
-def _summary(tally: Counter[tuple[str, str]], rewards: dict[str, list[float]], elapsed: float) -> Table:
-    table = Table(title=f"{sum(tally.values())} items in {elapsed:.1f} s")
+def _summary(windows: dict[str, Window], elapsed: float) -> Table:
+    table = Table(title=f"{sum(w.samples for w in windows.values())} items in {elapsed:.1f} s")
     table.add_column("domain")
     for s in Status:
         table.add_column(s.value, justify="right")
-    table.add_column("mean reward", justify="right")
-    for domain in sorted(rewards):
-        values = rewards[domain]
-        table.add_row(domain, *(str(tally[(domain, s.value)]) for s in Status), f"{sum(values) / len(values):.3f}")
+    table.add_column("mean reward (unmasked)", justify="right")
+    for domain, w in windows.items():
+        mean = f"{sum(w.rewards) / len(w.rewards):.3f}" if w.rewards else "-"
+        table.add_row(domain, *(str(w.statuses[s.value]) for s in Status), mean)
     return table
 
 

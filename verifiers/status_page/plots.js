@@ -158,6 +158,16 @@ const Plots = (() => {
     return node;
   }
 
+  // Text with `code` spans (the warnings' advice names settings and commands that way).
+  function rich(tag, cls, content, parent) {
+    const node = h(tag, cls, undefined, parent);
+    content.split("`").forEach((part, i) => {
+      if (i % 2) h("code", "", part, node);
+      else node.appendChild(document.createTextNode(part));
+    });
+    return node;
+  }
+
   // Warning cards (the page's and the report's): what was seen, the reasons, likely causes, checks.
   function warnings(container, list) {
     for (const w of list) {
@@ -168,7 +178,7 @@ const Plots = (() => {
       h("span", "badge", w.severity === "critical" ? "CRITICAL" : "WARNING", head);
       h("span", "", ` ${w.domain} · ${w.kind.replace("_", " ")}`, head);
       if (w.since) h("span", "since", ` since ${new Date(w.since * 1000).toLocaleTimeString()}`, head);
-      h("p", "seen", w.seen, card);
+      rich("p", "seen", w.seen, card);
       if (w.reasons && w.reasons.length) {
         const ul = h("ul", "reasons", undefined, card);
         for (const r of w.reasons) {
@@ -183,7 +193,7 @@ const Plots = (() => {
         const col = h("div", "", undefined, cols);
         h("h4", "", title, col);
         const ul = h("ul", "", undefined, col);
-        for (const c of items) h("li", "", c, ul);
+        for (const c of items) rich("li", "", c, ul);
       }
     }
   }
