@@ -44,14 +44,15 @@ def wait_until_ready(url: str, timeout_s: float = 120) -> None:
 
 @contextlib.contextmanager
 def running_server(env: dict[str, str] | None = None, args: list[str] | None = None,
-                   timeout_s: float = 60) -> Iterator[str]:
+                   timeout_s: float = 60, log_path: Path | None = None) -> Iterator[str]:
     """Start `python -m verifiers serve` on a free port; yield its base URL once /health answers.
 
-    The server's output goes to a temporary file, not a pipe: nobody reads a pipe while the tests
-    run, and a server that logs more than the pipe holds would block on its next log line."""
+    The server's output goes to a file (`log_path`, or a temporary one), not a pipe: nobody reads a
+    pipe while the tests run, and a server that logs more than the pipe holds would block on its next
+    log line."""
     port = free_port()
     full_env = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
-    log = tempfile.TemporaryFile()
+    log = log_path.open("w+b") if log_path is not None else tempfile.TemporaryFile()
     proc = subprocess.Popen(
         [sys.executable, "-m", "verifiers", "serve", "--port", str(port), *(args or [])],
         env=full_env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,

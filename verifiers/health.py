@@ -104,6 +104,7 @@ class HealthWarning:
     causes: tuple[str, ...]
     checks: tuple[str, ...]
     reasons: tuple[tuple[str, int, str], ...] = ()  # (reason kind, count, one full reason)
+    identity: str = ""  # a warning whose identity changes is a new one (same_reward: all 0, then all 1)
 
     @property
     def key(self) -> tuple[str, str]:
@@ -137,7 +138,8 @@ def assess(domain: str, window: Window, ready: Readiness | None, settings: Healt
                 out.append(HealthWarning(domain, rule.kind, rule.severity, seen, causes, rule.checks, reasons))
     if window.same_run >= settings.same_reward_samples:
         seen = f"the last {window.same_run} unmasked rewards are all {window.same_reward:g}: no learning signal"
-        out.append(HealthWarning(domain, "same_reward", "warning", seen, _SAME_REWARD_CAUSES, _SAME_REWARD_CHECKS))
+        out.append(HealthWarning(domain, "same_reward", "warning", seen, _SAME_REWARD_CAUSES, _SAME_REWARD_CHECKS,
+                                 identity=f"{window.same_reward:g}"))
     return out
 
 
@@ -158,7 +160,7 @@ class Warnings:
         now = time.time()
         fresh = {w.key: w for w in current}
         for key, active in list(self._active.items()):
-            if key not in fresh:
+            if fresh.get(key) is None or fresh[key].identity != active.warning.identity:
                 del self._active[key]
                 self._gauge.labels(*key).set(0)
                 log.warning("[%s] %s cleared after %.0f s", key[0], key[1], now - active.since)

@@ -61,6 +61,10 @@ class Metrics:
         )
         self.pool_workers = Gauge("verifiers_pool_workers", "Workers by pool and state", ["pool", "state"], registry=r)
         # Sampled once a second by the status monitor (verifiers/status.py), for every pool kind.
+        self.admission = Gauge(
+            "verifiers_admission", "Items a domain holds (admitted), items waiting for room (waiting), and its "
+            "bound (capacity: engine.max_items_per_domain)", ["domain", "state"], registry=r,
+        )
         self.domain_workers = Gauge(
             "verifiers_domain_workers", "A domain's workers or sandbox runners: alive and configured",
             ["domain", "state"], registry=r,

@@ -58,6 +58,8 @@ class StatusMonitor:
         now = time.perf_counter()
         for name, load in engine.load().items():
             gauges: dict[str, float] = {"admitted": load.admitted, "waiting": load.waiting, "queued": load.queued}
+            for state in ("admitted", "waiting", "capacity"):
+                metrics.admission.labels(name, state).set(getattr(load, state))
             if load.workers_alive is not None and load.workers is not None and load.restarts is not None:
                 fresh = load.restarts - self._restarts.get(name, load.restarts)
                 self._restarts[name] = load.restarts

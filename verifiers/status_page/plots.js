@@ -50,8 +50,7 @@ const Plots = (() => {
 
   function ago(seconds) {
     const s = Math.round(-seconds);
-    if (s <= 0) return "now";
-    return s >= 60 ? `-${Math.round(s / 60)}m` : `-${s}s`;
+    return s >= 120 ? `-${Math.round(s / 60)}m` : `-${s}s`;
   }
 
   // Axes for a time plot: y from 0 to yMax, x over the bucket starts `x` (seconds before now).
@@ -65,7 +64,7 @@ const Plots = (() => {
     }
     for (const f of [0, 0.5, 1]) {
       const v = x0 + f * (x1 - x0);
-      text(svg, sx(v), H - 6, ago(v), f === 0 ? "start" : f === 1 ? "end" : "middle");
+      text(svg, sx(v), H - 6, f === 1 ? "now" : ago(v), f === 0 ? "start" : f === 1 ? "end" : "middle");
     }
     return {sx, sy};
   }
