@@ -74,15 +74,24 @@ def test_bearer_token_guards_everything_but_health():
 
 
 def test_bearer_token_covers_every_route_the_app_serves():
-    """Every route FastAPI registers (docs and schema included) except /health needs the token."""
+    """Every route FastAPI registers (docs and schema included) except /health and the status page's files
+    needs the token."""
     from verifiers.server import create_app
     from verifiers.settings import Settings
 
-    paths = {r.path for r in create_app(Settings(domains=[])).routes} - {"/health"}
+    from verifiers.status_page import PUBLIC_PATHS
+
+    paths = {r.path for r in create_app(Settings(domains=[])).routes} - {"/health"} - PUBLIC_PATHS
+    assert "/stats" in paths
     with running_server(env={"VERIFIERS_SERVER__AUTH_TOKEN": "s3cret", "VERIFIERS_DOMAINS": "[\"math\"]"}) as url:
         for path in sorted(paths):
             assert httpx.request("GET", f"{url}{path}").status_code == 401, path
             assert httpx.request("GET", f"{url}{path}?token=s3cret").status_code != 401, path
+        # The status page's own files are public (a browser cannot send the token when it navigates);
+        # they are the files shipped in the package, with no data of the service in them.
+        for path in sorted(PUBLIC_PATHS):
+            reply = httpx.get(f"{url}{path}")
+            assert reply.status_code == 200 and "s3cret" not in reply.text, path
 
 
 def test_oversized_body_is_413():

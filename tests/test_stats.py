@@ -101,7 +101,7 @@ def test_rules_name_the_reasons_and_respect_thresholds() -> None:
     warned = assess("math", _window(*[CORRECT] * 10, *[NO_BOX] * 6, *[CUT] * 4), None, settings)
     assert kinds(warned) == ["format_error"]
     (w,) = warned
-    assert "10 of the last 20 samples (50%)" in w.seen
+    assert "10 of 20 samples (50%)" in w.seen
     assert [(r, n) for r, n, _ in w.reasons] == [("no answer could be extracted", 6), (NO_FINAL_ANSWER, 4)]
     assert any("never close" in c for c in w.causes)  # the unterminated-thinking cause leads when seen
     assert kinds(assess("math", _window(*[CORRECT] * 10), None, settings)) == []

@@ -133,7 +133,7 @@ def assess(domain: str, window: Window, ready: Readiness | None, settings: Healt
                 if rule.status is Status.FORMAT_ERROR and any(r == NO_FINAL_ANSWER for r, _, _ in reasons):
                     causes = ("thinking blocks that never close: responses cut at the generation length limit, "
                               "or `</think>` removed before the reward call", *causes[:1], *causes[2:])
-                seen = (f"{count} of the last {n} samples ({count / n:.0%}) are {rule.status.value} "
+                seen = (f"{count} of {n} samples ({count / n:.0%}) are {rule.status.value} "
                         f"({rule.meaning}); threshold {getattr(settings, rule.threshold):.0%}")
                 out.append(HealthWarning(domain, rule.kind, rule.severity, seen, causes, rule.checks, reasons))
     if window.same_run >= settings.same_reward_samples:
