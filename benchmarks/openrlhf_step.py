@@ -11,6 +11,10 @@ Checked for each deployment: every request answered 2xx, every sample got exactl
 (from each request's arrival), and the Ray/single ratios. Both runs share this machine's cores
 and the same total worker count (single: W math workers + W runners; Ray: W/2 of each per node).
 
+With `--page browser` the status page is open in headless Chromium and polling /stats for the
+whole run (`--page poll` polls /stats from a thread instead, leaving the browser's own CPU out);
+`--repeat N` runs the single server N times, to see the run-to-run noise the page must stay within.
+
 Run: `PYTHONPATH=. python -m benchmarks.openrlhf_step [--batch-size 256 --n-samples 16]`.
 """
 
@@ -18,12 +22,17 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import random
 import sys
+import threading
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+
+import httpx
 
 import orjson
 
@@ -80,7 +89,7 @@ class Report:
     def line(self) -> str:
         ok = [lat for lat, s in zip(self.result.latencies_s, self.result.statuses) if 200 <= s < 300]
         p50, p99 = (quantile(ok, 0.5), quantile(ok, 0.99)) if ok else (float("nan"), float("nan"))
-        return (f"{self.name:22s} {len(self.result.statuses):6d} {self.result.elapsed_s:8.1f} {p50 * 1000:9.0f} "
+        return (f"{self.name:24s} {len(self.result.statuses):6d} {self.result.elapsed_s:8.1f} {p50 * 1000:9.0f} "
                 f"{p99 * 1000:9.0f} {max(ok, default=0) * 1000:9.0f} {self.non_2xx:6d} {self.unanswered:6d} "
                 f"{self.wrong_code:6d}  {dict(self.statuses)}")
 
@@ -111,6 +120,40 @@ def run(name: str, url: str, step: Step, offsets: list[float]) -> Report:
     return check(name, step, asyncio.run(post_arrivals(f"{url}/get_reward", step.bodies, offsets)))
 
 
+@contextlib.contextmanager
+def page_open(url: str, mode: str, poll_s: float) -> Iterator[None]:
+    """The status page's load on the server while the block runs: none, a /stats poller, or the page."""
+    if mode == "browser":
+        from tests.browser import chromium
+
+        with chromium() as page:
+            page.navigate(f"{url}/")
+            page.wait_for("document.body.dataset.polls >= 1", 30)
+            yield
+            polls = page.evaluate("Number(document.body.dataset.polls)")
+        print(f"  the page polled /stats {polls} times")
+        return
+    if mode == "none":
+        yield
+        return
+    stop = threading.Event()
+    polls = [0]
+
+    def poll() -> None:
+        while not stop.wait(poll_s):
+            httpx.get(f"{url}/stats", timeout=60).raise_for_status()
+            polls[0] += 1
+
+    thread = threading.Thread(target=poll)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
+    print(f"  /stats polled {polls[0]} times")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--batch-size", type=int, default=256, help="rollout.batch_size (prompts)")
@@ -120,6 +163,10 @@ def main() -> None:
     ap.add_argument("--spread-s", type=float, default=0.0, help="arrivals spread uniformly over this many seconds")
     ap.add_argument("--workers", type=int, default=2, help="math workers and sandbox runners in total")
     ap.add_argument("--skip-ray", action="store_true")
+    ap.add_argument("--page", choices=["none", "poll", "browser"], default="none",
+                    help="status page open during the single-server runs (browser), /stats polled (poll), or not")
+    ap.add_argument("--page-poll-s", type=float, default=2.0, help="the page's polling interval (stats.poll_s)")
+    ap.add_argument("--repeat", type=int, default=1, help="single-server runs, each on a fresh server")
     args = ap.parse_args()
 
     step = make_step(args.batch_size, args.n_samples, args.code_share, args.chars)
@@ -130,10 +177,13 @@ def main() -> None:
           f"/get_reward requests ({dict(mix)}), arrivals over {args.spread_s:g} s")
 
     base_uid = {"VERIFIERS_CODE__BASE_UID": "64000"}
-    single_env = {**base_uid, "VERIFIERS_MATH__WORKERS": str(args.workers), "VERIFIERS_CODE__RUNNERS": str(args.workers)}
+    single_env = {**base_uid, "VERIFIERS_MATH__WORKERS": str(args.workers), "VERIFIERS_CODE__RUNNERS": str(args.workers),
+                  "VERIFIERS_STATS__POLL_S": str(args.page_poll_s)}
     reports = []
-    with running_server(env=single_env, timeout_s=120) as url:
-        reports.append(run("single server", url, step, offsets))
+    for i in range(args.repeat):
+        with running_server(env=single_env, timeout_s=120) as url, page_open(url, args.page, args.page_poll_s):
+            reports.append(run(f"single, page {args.page}" + (f" #{i + 1}" if args.repeat > 1 else ""), url, step,
+                               offsets))
     if not args.skip_ray:
         per_node = str(max(1, args.workers // 2))
         ray_env = {**base_uid, "VERIFIERS_MATH__WORKERS": per_node, "VERIFIERS_CODE__RUNNERS": per_node}
@@ -141,15 +191,15 @@ def main() -> None:
                                                                    timeout_s=180) as url:
             reports.append(run("ray, 2 nodes", url, step, offsets))
 
-    print(f"{'deployment':22s} {'reqs':>6s} {'wall s':>8s} {'p50 ms':>9s} {'p99 ms':>9s} {'max ms':>9s} "
+    print(f"{'deployment':24s} {'reqs':>6s} {'wall s':>8s} {'p50 ms':>9s} {'p99 ms':>9s} {'max ms':>9s} "
           f"{'non2xx':>6s} {'unans':>6s} {'wrong':>6s}  verdicts")
     for r in reports:
         print(r.line())
-    if len(reports) == 2:
+    if not args.skip_ray and len(reports) == args.repeat + 1:
         a, b = (sorted(lat for lat, s in zip(r.result.latencies_s, r.result.statuses) if 200 <= s < 300)
-                for r in reports)
+                for r in (reports[0], reports[-1]))
         if a and b:
-            print(f"ray / single: wall {reports[1].result.elapsed_s / reports[0].result.elapsed_s:.2f}x, "
+            print(f"ray / single: wall {reports[-1].result.elapsed_s / reports[0].result.elapsed_s:.2f}x, "
                   f"p50 {quantile(b, 0.5) / quantile(a, 0.5):.2f}x, p99 {quantile(b, 0.99) / quantile(a, 0.99):.2f}x")
     failed = [r.name for r in reports if r.non_2xx or r.unanswered or r.wrong_code or r.statuses.get("infra_error")]
     if failed:

@@ -24,6 +24,8 @@ import httpx
 import pytest
 from websockets.sync.client import ClientConnection, connect
 
+from tests.conftest import stop_process
+
 ARTIFACTS = Path(os.environ.get("TEST_ARTIFACTS", Path(__file__).resolve().parent.parent / "test-artifacts"))
 
 # As root Chromium needs --no-sandbox; the rest keep it from reaching out to Google's services
@@ -136,11 +138,6 @@ def chromium(width: int = 1400, height: int = 900) -> Iterator[Page]:
                 page.call(f"{domain}.enable")
             yield page
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_process(proc, 10)
         log.close()
         shutil.rmtree(profile, ignore_errors=True)

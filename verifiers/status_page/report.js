@@ -7,6 +7,18 @@
   const {h, COLORS, fmt} = Plots;
   const body = document.body;
 
+  // A table of items whose last column is the end of a response (monospaced, wrapped).
+  function itemsTable(parent, cls, columns, rows) {
+    const table = h("table", `items ${cls}`, undefined, parent);
+    const head = h("tr", "", undefined, h("thead", "", undefined, table));
+    for (const c of columns) h("th", "", c, head);
+    const tbody = h("tbody", "", undefined, table);
+    for (const cells of rows) {
+      const row = h("tr", "", undefined, tbody);
+      cells.forEach((v, i) => h("td", i === cells.length - 1 ? "excerpt" : "", v, row));
+    }
+  }
+
   const head = h("header", `banner ${data.warnings.some((w) => w.severity === "critical") ? "critical" :
     data.warnings.length ? "warning" : "ok"}`, undefined, body);
   h("div", "state", data.warnings.length ? `${data.warnings.length} WARNING(S)` : "NO WARNINGS", head);
@@ -41,17 +53,9 @@
     Plots.histogram(rewards, d.reward.histogram).dataset.plot = "reward";
     if (d.reasons.length) {
       h("h3", "", "Reasons, with the first item of each", section);
-      const t = h("table", "items reasons", undefined, section);
-      const r0 = h("tr", "", undefined, h("thead", "", undefined, t));
-      for (const c of ["status", "reason", "items", "line", "example reason", "end of the response"]) h("th", "", c, r0);
-      const tbody = h("tbody", "", undefined, t);
-      for (const r of d.reasons) {
-        const row = h("tr", "", undefined, tbody);
-        for (const v of [r.status, r.reason, String(r.count), String(r.line), r.example === r.reason ? "" : r.example]) {
-          h("td", "", v, row);
-        }
-        h("td", "excerpt", r.excerpt, row);
-      }
+      itemsTable(section, "reasons", ["status", "reason", "items", "line", "example reason", "end of the response"],
+        d.reasons.map((r) => [r.status, r.reason, String(r.count), String(r.line),
+          r.example === r.reason ? "" : r.example, r.excerpt]));
     }
   }
 
@@ -59,17 +63,8 @@
   h("h2", "", "Slowest items", slow);
   h("p", "note", "Time from submission to verdict. Items verified in one batch finish together: they form one " +
     "row, shown by its least ordinary verdict (a timeout is the usual reason a batch waits).", slow);
-  const st = h("table", "items slowest", undefined, slow);
-  const s0 = h("tr", "", undefined, h("thead", "", undefined, st));
-  for (const c of ["seconds", "domain", "items", "status", "lines", "end of the response"]) h("th", "", c, s0);
-  const sb = h("tbody", "", undefined, st);
-  for (const it of data.slowest) {
-    const row = h("tr", "", undefined, sb);
-    const lines = it.lines.join(", ") + (it.items > it.lines.length ? ", …" : "");
-    for (const v of [fmt(it.seconds, "s"), it.domain, String(it.items), `${it.status} (line ${it.line})`, lines]) {
-      h("td", "", v, row);
-    }
-    h("td", "excerpt", it.excerpt, row);
-  }
+  itemsTable(slow, "slowest", ["seconds", "domain", "items", "status", "lines", "end of the response"],
+    data.slowest.map((it) => [fmt(it.seconds, "s"), it.domain, String(it.items), `${it.status} (line ${it.line})`,
+      it.lines.join(", ") + (it.items > it.lines.length ? ", …" : ""), it.excerpt]));
   body.dataset.rendered = "1";
 })();
