@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 
-from verifiers.health import assess
+from verifiers.health import Warnings, assess
+from verifiers.metrics import Metrics
 from verifiers.settings import HealthSettings, StatsSettings
 from verifiers.stats import DomainStats, Window, histogram, reason_kind
 from verifiers.text import NO_FINAL_ANSWER
@@ -103,7 +106,7 @@ def test_rules_name_the_reasons_and_respect_thresholds() -> None:
     (w,) = warned
     assert "10 of 20 samples (50%)" in w.seen
     assert [(r, n) for r, n, _ in w.reasons] == [("no answer could be extracted", 6), (NO_FINAL_ANSWER, 4)]
-    assert any("never close" in c for c in w.causes)  # the unterminated-thinking cause leads when seen
+    assert "never closes" in w.causes[0]  # the unterminated-thinking cause leads when seen
     assert kinds(assess("math", _window(*[CORRECT] * 10), None, settings)) == []
     assert kinds(assess("code", _window(*[CORRECT] * 17, *[SANDBOX] * 3), None, settings)) == ["infra_error"]
     assert kinds(assess("math", _window(*[NO_BOX] * 5), None, settings)) == []  # below min_samples
@@ -117,3 +120,21 @@ def test_same_reward_rule() -> None:
     assert [w.kind for w in assess("math", _window(*[WRONG] * 20), None, settings)] == ["same_reward"]
     assert assess("math", _window(*[WRONG] * 19), None, settings) == []
     assert assess("math", _window(*[WRONG] * 30, CORRECT), None, settings) == []
+
+
+def test_warnings_log_once_on_start_and_once_on_clear_and_gauge(caplog: pytest.LogCaptureFixture) -> None:
+    metrics = Metrics()
+    active = Warnings(metrics)
+    settings = HealthSettings(same_reward_samples=20)
+    gauge = lambda: metrics.registry.get_sample_value("verifiers_warning", {"domain": "math", "kind": "same_reward"})  # noqa: E731
+    with caplog.at_level(logging.WARNING, logger="verifiers.health"):
+        for _ in range(3):  # judged again and again: logged once
+            active.update(assess("math", _window(*[WRONG] * 30), None, settings))
+        assert gauge() == 1.0 and [w["kind"] for w in active.to_json()] == ["same_reward"]
+        active.update(assess("math", _window(*[CORRECT] * 30), None, settings))  # all 1 now: a new warning
+        active.update([])
+    messages = [r.getMessage() for r in caplog.records]
+    assert [m.split(":")[0] for m in messages] == ["[math] same_reward", "[math] same_reward cleared after 0 s",
+                                                    "[math] same_reward", "[math] same_reward cleared after 0 s"]
+    assert "all 0" in messages[0] and "all 1" in messages[2] and "Likely:" in messages[0]
+    assert gauge() == 0.0 and active.to_json() == []

@@ -28,8 +28,10 @@ log = logging.getLogger(__name__)
 
 Severity = Literal["warning", "critical"]
 
-_READ_RESPONSES = ("read a few of the responses with their `details.reason` (`verifiers score IN.jsonl -o OUT.jsonl "
-                   "--report report.html` groups them with one example each)")
+_READ_RESPONSES = (
+    "read a few of the responses with their `details.reason` (`verifiers score IN.jsonl -o OUT.jsonl "
+    "--report report.html` groups them with one example each)"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,36 +47,85 @@ class Rule:
     checks: tuple[str, ...]
 
 
+# Leads the format_error causes when unterminated thinking blocks are among the reasons.
+_CUT_THINKING = (
+    "responses cut at the generation length limit, so a thinking block never closes "
+    "(or `</think>` removed before the reward call)"
+)
+
 RULES: tuple[Rule, ...] = (
-    Rule("format_error", Status.FORMAT_ERROR, "format_error_share", "warning",
-         "no gradable answer: scored 0 without being judged",
-         ("the prompt or chat template no longer asks for the format the verifier reads (`\\boxed{}` for math, "
-          "a fenced code block for code)",
-          "responses cut at the generation length limit, so a thinking block never closes",
-          "a new checkpoint, system prompt or template that changed how answers are written"),
-         (_READ_RESPONSES, "the prompt template and the generation length limit",
-          "that `</think>` and the answer survive detokenisation (special tokens are stripped only at the end)")),
-    Rule("infra_error", Status.INFRA_ERROR, "infra_error_share", "critical",
-         "masked: the service failed, the trainer should drop these samples",
-         ("sandbox runners or worker processes dying (memory, pids limit, killed from outside): see restarts",
-          "a backend down or refusing (the RM's vLLM server, the SWE judge)",
-          "overload: samples not admitted within engine.admission_wait_s"),
-         ("`GET /ready` and the workers plot on this page",
-          "the service log for the reasons below", "the host's memory, CPU and the pools' sizes against its cores")),
-    Rule("timeout", Status.TIMEOUT, "timeout_share", "warning",
-         "the answer's own check overran its deadline: scored 0",
-         ("CPU oversubscribed (more runners and workers than cores, or another job on the host), so checks run "
-          "slower than their limits",
-          "limits too tight for the dataset (code.time_limit_s or a label's time_limit_s, math.item_timeout_s)",
-          "the policy writing slow or non-terminating programs"),
-         ("queue time against run time on this page", "the host's CPU load",
-          "the time limits in the labels against the dataset's own")),
-    Rule("label_error", Status.ERROR, "error_share", "warning",
-         "the label is unusable: scored 0 whatever the answer",
-         ("dataset conversion: labels with missing fields, wrong types or references that do not parse",
-          "labels of one domain sent to another"),
-         ("the reasons below name the field or the reference",
-          "the converter's output on a few rows, through `verifiers score --report`")),
+    Rule(
+        kind="format_error",
+        status=Status.FORMAT_ERROR,
+        threshold="format_error_share",
+        severity="warning",
+        meaning="no gradable answer: scored 0 without being judged",
+        causes=(
+            (
+                "the prompt or chat template no longer asks for the format the verifier reads (`\\boxed{}` for math, "
+                "a fenced code block for code)"
+            ),
+            _CUT_THINKING,
+            "a new checkpoint, system prompt or template that changed how answers are written",
+        ),
+        checks=(
+            _READ_RESPONSES,
+            "the prompt template and the generation length limit",
+            "that `</think>` and the answer survive detokenisation (special tokens are stripped only at the end)",
+        ),
+    ),
+    Rule(
+        kind="infra_error",
+        status=Status.INFRA_ERROR,
+        threshold="infra_error_share",
+        severity="critical",
+        meaning="masked: the service failed, the trainer should drop these samples",
+        causes=(
+            "sandbox runners or worker processes dying (memory, pids limit, killed from outside): see restarts",
+            "a backend down or refusing (the RM's vLLM server, the SWE judge)",
+            "overload: samples not admitted within engine.admission_wait_s",
+        ),
+        checks=(
+            "`GET /ready` and the workers plot on this page",
+            "the service log for the reasons below",
+            "the host's memory, CPU and the pools' sizes against its cores",
+        ),
+    ),
+    Rule(
+        kind="timeout",
+        status=Status.TIMEOUT,
+        threshold="timeout_share",
+        severity="warning",
+        meaning="the answer's own check overran its deadline: scored 0",
+        causes=(
+            (
+                "CPU oversubscribed (more runners and workers than cores, or another job on the host), so checks run "
+                "slower than their limits"
+            ),
+            "limits too tight for the dataset (code.time_limit_s or a label's time_limit_s, math.item_timeout_s)",
+            "the policy writing slow or non-terminating programs",
+        ),
+        checks=(
+            "queue time against run time on this page",
+            "the host's CPU load",
+            "the time limits in the labels against the dataset's own",
+        ),
+    ),
+    Rule(
+        kind="label_error",
+        status=Status.ERROR,
+        threshold="error_share",
+        severity="warning",
+        meaning="the label is unusable: scored 0 whatever the answer",
+        causes=(
+            "dataset conversion: labels with missing fields, wrong types or references that do not parse",
+            "labels of one domain sent to another",
+        ),
+        checks=(
+            "the reasons below name the field or the reference",
+            "the converter's output on a few rows, through `verifiers score --report`",
+        ),
+    ),
 )
 
 _SAME_REWARD_CAUSES = (
@@ -111,9 +162,15 @@ class HealthWarning:
         return self.domain, self.kind
 
     def to_json(self) -> dict[str, Any]:
-        return {"domain": self.domain, "kind": self.kind, "severity": self.severity, "seen": self.seen,
-                "causes": list(self.causes), "checks": list(self.checks),
-                "reasons": [{"reason": r, "count": n, "example": e} for r, n, e in self.reasons]}
+        return {
+            "domain": self.domain,
+            "kind": self.kind,
+            "severity": self.severity,
+            "seen": self.seen,
+            "causes": list(self.causes),
+            "checks": list(self.checks),
+            "reasons": [{"reason": r, "count": n, "example": e} for r, n, e in self.reasons],
+        }
 
 
 def assess(domain: str, window: Window, ready: Readiness | None, settings: HealthSettings) -> list[HealthWarning]:
@@ -121,8 +178,16 @@ def assess(domain: str, window: Window, ready: Readiness | None, settings: Healt
     out: list[HealthWarning] = []
     if ready is not None and not ready.ready:
         detail = ", ".join(f"{k}={v}" for k, v in ready.detail.items()) or "no detail"
-        out.append(HealthWarning(domain, "not_ready", "critical", f"{domain} is not ready ({detail})",
-                                 _NOT_READY_CAUSES, _NOT_READY_CHECKS))
+        out.append(
+            HealthWarning(
+                domain,
+                "not_ready",
+                "critical",
+                f"{domain} is not ready ({detail})",
+                _NOT_READY_CAUSES,
+                _NOT_READY_CHECKS,
+            )
+        )
     n = window.samples
     if n >= settings.min_samples:
         for rule in RULES:
@@ -130,16 +195,26 @@ def assess(domain: str, window: Window, ready: Readiness | None, settings: Healt
             if count and count / n > getattr(settings, rule.threshold):
                 reasons = tuple(window.top_reasons(rule.status.value))
                 causes = rule.causes
-                if rule.status is Status.FORMAT_ERROR and any(r == NO_FINAL_ANSWER for r, _, _ in reasons):
-                    causes = ("thinking blocks that never close: responses cut at the generation length limit, "
-                              "or `</think>` removed before the reward call", *causes[:1], *causes[2:])
-                seen = (f"{count} of {n} samples ({count / n:.0%}) are {rule.status.value} "
-                        f"({rule.meaning}); threshold {getattr(settings, rule.threshold):.0%}")
+                if any(r == NO_FINAL_ANSWER for r, _, _ in reasons) and _CUT_THINKING in causes:
+                    causes = (_CUT_THINKING, *(c for c in causes if c != _CUT_THINKING))
+                seen = (
+                    f"{count} of {n} samples ({count / n:.0%}) are {rule.status.value} "
+                    f"({rule.meaning}); threshold {getattr(settings, rule.threshold):.0%}"
+                )
                 out.append(HealthWarning(domain, rule.kind, rule.severity, seen, causes, rule.checks, reasons))
     if window.same_run >= settings.same_reward_samples:
         seen = f"the last {window.same_run} unmasked rewards are all {window.same_reward:g}: no learning signal"
-        out.append(HealthWarning(domain, "same_reward", "warning", seen, _SAME_REWARD_CAUSES, _SAME_REWARD_CHECKS,
-                                 identity=f"{window.same_reward:g}"))
+        out.append(
+            HealthWarning(
+                domain,
+                "same_reward",
+                "warning",
+                seen,
+                _SAME_REWARD_CAUSES,
+                _SAME_REWARD_CHECKS,
+                identity=f"{window.same_reward:g}",
+            )
+        )
     return out
 
 
@@ -159,19 +234,25 @@ class Warnings:
     def update(self, current: list[HealthWarning]) -> None:
         now = time.time()
         fresh = {w.key: w for w in current}
-        for key, active in list(self._active.items()):
-            if fresh.get(key) is None or fresh[key].identity != active.warning.identity:
+        for key, gone in list(self._active.items()):
+            if fresh.get(key) is None or fresh[key].identity != gone.warning.identity:
                 del self._active[key]
                 self._gauge.labels(*key).set(0)
-                log.warning("[%s] %s cleared after %.0f s", key[0], key[1], now - active.since)
+                log.warning("[%s] %s cleared after %.0f s", key[0], key[1], now - gone.since)
         for key, warning in fresh.items():
             active = self._active.get(key)
             if active is None:
                 self._active[key] = _Active(warning, now)
                 self._gauge.labels(*key).set(1)
-                log.warning("[%s] %s: %s%s. Likely: %s. Check: %s.", warning.domain, warning.kind, warning.seen,
-                            "".join(f"; {r} ({c})" for r, c, _ in warning.reasons),
-                            "; ".join(warning.causes), "; ".join(warning.checks))
+                log.warning(
+                    "[%s] %s: %s%s. Likely: %s. Check: %s.",
+                    warning.domain,
+                    warning.kind,
+                    warning.seen,
+                    "".join(f"; {r} ({c})" for r, c, _ in warning.reasons),
+                    "; ".join(warning.causes),
+                    "; ".join(warning.checks),
+                )
             else:
                 active.warning = warning  # the same warning with today's numbers; `since` stays
 

@@ -85,13 +85,23 @@ class Report:
         domains, warnings = {}, []
         for name in sorted(self._domains):
             d = self._domains[name]
-            reasons = [{"status": status, "reason": kind, "count": n, **d.examples[(status, kind)]}
-                       for status, counts in d.window.reasons.items() for kind, n in counts.most_common()]
+            reasons = [
+                {"status": status, "reason": kind, "count": n, **d.examples[(status, kind)]}
+                for status, counts in d.window.reasons.items()
+                for kind, n in counts.most_common()
+            ]
             domains[name] = {**window_json(d.window), "reasons": reasons}
             warnings += [w.to_json() for w in assess(name, d.window, None, self.health)]
-        return {"source": str(self.source), "items": sum(d.window.samples for d in self._domains.values()),
-                "scoring_s": round(elapsed_s, 2), "generated": self._started, "version": __version__,
-                "warnings": warnings, "domains": domains, "slowest": self._slowest_rows()}
+        return {
+            "source": str(self.source),
+            "items": sum(d.window.samples for d in self._domains.values()),
+            "scoring_s": round(elapsed_s, 2),
+            "generated": self._started,
+            "version": __version__,
+            "warnings": warnings,
+            "domains": domains,
+            "slowest": self._slowest_rows(),
+        }
 
     def _slowest_rows(self) -> list[dict[str, Any]]:
         """The slowest items, those that finished together (one batch: the same time to the
@@ -102,8 +112,17 @@ class Report:
         out = []
         for (seconds, domain), items in list(rows.items())[:_SLOWEST]:
             shown = max(items, key=lambda it: _UNUSUAL.index(it[3]))
-            out.append({"seconds": seconds, "domain": domain, "items": len(items), "status": shown[3],
-                        "line": shown[1], "lines": sorted(it[1] for it in items)[:20], "excerpt": shown[4]})
+            out.append(
+                {
+                    "seconds": seconds,
+                    "domain": domain,
+                    "items": len(items),
+                    "status": shown[3],
+                    "line": shown[1],
+                    "lines": sorted(it[1] for it in items)[:20],
+                    "excerpt": shown[4],
+                }
+            )
         return out
 
     def html(self, elapsed_s: float) -> str:
@@ -119,11 +138,11 @@ def render(data: dict[str, Any]) -> str:
     payload = orjson.dumps(data, default=str).decode().replace("</", "<\\/")
     title = f"Cascade Verifiers report: {data['source']}"
     return (
-        "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+        '<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         f"<title>{html.escape(title)}</title>\n<style>\n{status_page.read('style.css')}</style>\n</head>\n"
         "<body>\n<noscript>This report draws its plots with JavaScript; the data is in the "
         "#report-data block of this file.</noscript>\n"
-        f"<script type=\"application/json\" id=\"report-data\">{payload}</script>\n"
+        f'<script type="application/json" id="report-data">{payload}</script>\n'
         f"<script>\n{status_page.read('plots.js')}</script>\n<script>\n{status_page.read('report.js')}</script>\n"
         "</body>\n</html>\n"
     )

@@ -38,13 +38,32 @@ EXPLAINED: frozenset[Status] = frozenset({Status.FORMAT_ERROR, Status.ERROR, Sta
 _EXPLAINED_CODES = frozenset(_CODE[s] for s in EXPLAINED)
 
 LATENCY_EDGES_S: tuple[float, ...] = (
-    0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 60.0, 120.0,
+    0.001,
+    0.002,
+    0.005,
+    0.01,
+    0.02,
+    0.05,
+    0.1,
+    0.2,
+    0.5,
+    1.0,
+    2.0,
+    5.0,
+    10.0,
+    20.0,
+    60.0,
+    120.0,
 )
 _BINS = len(LATENCY_EDGES_S) + 1
 # Gauges sampled into each bucket: (name, how samples within one bucket combine).
 GAUGES: tuple[tuple[str, str], ...] = (
-    ("admitted", "max"), ("waiting", "max"), ("queued", "max"),
-    ("workers_alive", "min"), ("workers", "max"), ("restarts", "sum"),
+    ("admitted", "max"),
+    ("waiting", "max"),
+    ("queued", "max"),
+    ("workers_alive", "min"),
+    ("workers", "max"),
+    ("restarts", "sum"),
 )
 _NG = len(GAUGES)
 
@@ -223,15 +242,16 @@ class DomainStats:
         Rates are per second of the bucket's elapsed time; empty buckets give None (a gap)."""
         current = int(now // self.bucket_s)
         rates: dict[str, list[float]] = {s.value: [] for s in STATUSES}
-        cols: dict[str, list[float | None]] = {k: [] for k in (
-            "p50_s", "p99_s", "queue_s", "run_s", "reward_mean", *(name for name, _ in GAUGES))}
+        cols: dict[str, list[float | None]] = {
+            k: [] for k in ("p50_s", "p99_s", "queue_s", "run_s", "reward_mean", *(name for name, _ in GAUGES))
+        }
         for bucket in range(current - self.slots + 1, current + 1):
             slot = bucket % self.slots
             live = self._epoch[slot] == bucket
             span = min(self.bucket_s, now - bucket * self.bucket_s) if bucket == current else self.bucket_s
             span = max(span, 1e-3)
             counts = self._verdicts[slot * _NS : (slot + 1) * _NS] if live else [0] * _NS
-            for s, c in zip(STATUSES, counts):
+            for s, c in zip(STATUSES, counts, strict=True):
                 rates[s.value].append(round(c / span, 3))
             hist = self._latency[slot * _BINS : (slot + 1) * _BINS] if live else []
             cols["p50_s"].append(_quantile(hist, 0.5))

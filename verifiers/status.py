@@ -48,7 +48,7 @@ class StatusMonitor:
         while True:
             try:
                 self.tick()
-            except Exception:  # noqa: BLE001 - the monitor must outlive a bug in one tick
+            except Exception:  # the monitor must outlive a bug in one tick (it is logged)
                 log.exception("status monitor tick failed")
             await asyncio.sleep(self.engine.settings.health.interval_s)
 
@@ -91,7 +91,7 @@ class StatusMonitor:
             domains[name] = {
                 "ready": ready.ready if ready is not None else None,
                 "readiness": ready.detail if ready is not None else {},
-                "totals": {s.value: n for s, n in zip(STATUSES, ds.totals)},
+                "totals": {s.value: n for s, n in zip(STATUSES, ds.totals, strict=True)},
                 "window": window_json(window),
                 "series": ds.series(now) if ds.active_since(now) else None,
             }
@@ -110,8 +110,12 @@ class StatusMonitor:
 
 
 def _reward_summary(rewards: list[float]) -> dict[str, float]:
-    return {"mean": statistics.fmean(rewards), "std": statistics.pstdev(rewards),
-            "min": min(rewards), "max": max(rewards)}
+    return {
+        "mean": statistics.fmean(rewards),
+        "std": statistics.pstdev(rewards),
+        "min": min(rewards),
+        "max": max(rewards),
+    }
 
 
 def window_json(window: Window, top: int = 5) -> dict[str, Any]:
@@ -119,8 +123,10 @@ def window_json(window: Window, top: int = 5) -> dict[str, Any]:
     return {
         "samples": window.samples,
         "statuses": {s.value: window.statuses[s.value] for s in STATUSES},
-        "reward": {**(_reward_summary(window.rewards) if window.rewards else {}),
-                   "histogram": histogram(window.rewards)},
+        "reward": {
+            **(_reward_summary(window.rewards) if window.rewards else {}),
+            "histogram": histogram(window.rewards),
+        },
         "same_reward": {"value": window.same_reward, "run": window.same_run},
         "reasons": {status: window.top_reasons(status, top) for status in window.reasons},
     }

@@ -16,8 +16,11 @@ PAGE: dict[str, str] = {
 }
 PUBLIC_PATHS = frozenset(PAGE)
 
-_MEDIA_TYPES = {".html": "text/html; charset=utf-8", ".css": "text/css; charset=utf-8",
-                ".js": "text/javascript; charset=utf-8"}
+_MEDIA_TYPES = {
+    ".html": "text/html; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+}
 
 
 def read(name: str) -> str:
