@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+import psutil
 
 import orjson
 
@@ -85,13 +86,14 @@ class Report:
     unanswered: int
     wrong_code: int
     statuses: Counter[str]
+    api_cpu_s: float = 0.0  # CPU the API process itself spent on the step (contention moves it far less than wall)
 
     def line(self) -> str:
         ok = [lat for lat, s in zip(self.result.latencies_s, self.result.statuses) if 200 <= s < 300]
         p50, p99 = (quantile(ok, 0.5), quantile(ok, 0.99)) if ok else (float("nan"), float("nan"))
         return (f"{self.name:24s} {len(self.result.statuses):6d} {self.result.elapsed_s:8.1f} {p50 * 1000:9.0f} "
                 f"{p99 * 1000:9.0f} {max(ok, default=0) * 1000:9.0f} {self.non_2xx:6d} {self.unanswered:6d} "
-                f"{self.wrong_code:6d}  {dict(self.statuses)}")
+                f"{self.wrong_code:6d} {self.api_cpu_s:8.2f}  {dict(self.statuses)}")
 
 
 def check(name: str, step: Step, result: LoadResult) -> Report:
@@ -117,7 +119,12 @@ def run(name: str, url: str, step: Step, offsets: list[float]) -> Report:
     wait_until_ready(url, 300)
     warm = make_step(8, 4, 0.5, 500, seed=99)  # first-use costs (imports, caches) are not the step's
     asyncio.run(post_arrivals(f"{url}/get_reward", warm.bodies, [0.0] * len(warm.bodies)))
-    return check(name, step, asyncio.run(post_arrivals(f"{url}/get_reward", step.bodies, offsets)))
+    port = url.rsplit(":", 1)[1]
+    api = next(p for p in psutil.Process().children(recursive=True) if "serve" in p.cmdline() and port in p.cmdline())
+    before = sum(api.cpu_times()[:2])
+    report = check(name, step, asyncio.run(post_arrivals(f"{url}/get_reward", step.bodies, offsets)))
+    report.api_cpu_s = sum(api.cpu_times()[:2]) - before
+    return report
 
 
 @contextlib.contextmanager
@@ -192,7 +199,7 @@ def main() -> None:
             reports.append(run("ray, 2 nodes", url, step, offsets))
 
     print(f"{'deployment':24s} {'reqs':>6s} {'wall s':>8s} {'p50 ms':>9s} {'p99 ms':>9s} {'max ms':>9s} "
-          f"{'non2xx':>6s} {'unans':>6s} {'wrong':>6s}  verdicts")
+          f"{'non2xx':>6s} {'unans':>6s} {'wrong':>6s} {'api cpu s':>8s}  verdicts")
     for r in reports:
         print(r.line())
     if not args.skip_ray and len(reports) == args.repeat + 1:

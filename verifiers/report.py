@@ -26,7 +26,6 @@ from verifiers import __version__, status_page
 from verifiers.health import assess
 from verifiers.settings import HealthSettings
 from verifiers.stats import Window, reason_kind, reason_of
-from verifiers.status import window_json
 from verifiers.verdict import Verdict
 
 _EXCERPT_CHARS = 400  # the end of a response: where the answer is
@@ -90,7 +89,7 @@ class Report:
                 for status, counts in d.window.reasons.items()
                 for kind, n in counts.most_common()
             ]
-            domains[name] = {**window_json(d.window), "reasons": reasons}
+            domains[name] = {**d.window.to_json(), "reasons": reasons}
             warnings += [w.to_json() for w in assess(name, d.window, None, self.health)]
         return {
             "source": str(self.source),

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 import re
+import statistics
 from array import array
 from bisect import bisect_right
 from collections import Counter
@@ -103,6 +104,16 @@ class Window:
         if not counts:
             return []
         return [(kind, n, self.examples.get(kind, kind)) for kind, n in counts.most_common(top)]
+
+    def to_json(self, top: int = 5) -> dict[str, Any]:
+        """As the status page and the report show it."""
+        return {
+            "samples": self.samples,
+            "statuses": {s.value: self.statuses[s.value] for s in STATUSES},
+            "reward": {**(reward_summary(self.rewards) if self.rewards else {}), "histogram": histogram(self.rewards)},
+            "same_reward": {"value": self.same_reward, "run": self.same_run},
+            "reasons": {status: self.top_reasons(status, top) for status in self.reasons},
+        }
 
     def add(self, status: Status, reward: float, reason: str | None) -> None:
         """Append one sample (oldest first); used where samples are summed in order (offline)."""
@@ -311,6 +322,15 @@ def _quantile(hist: Sequence[int], q: float) -> float | None:
             return round(low + (high - low) * (rank - seen) / c, 6)
         seen += c
     return LATENCY_EDGES_S[-1]
+
+
+def reward_summary(rewards: Sequence[float]) -> dict[str, float]:
+    return {
+        "mean": statistics.fmean(rewards),
+        "std": statistics.pstdev(rewards),
+        "min": min(rewards),
+        "max": max(rewards),
+    }
 
 
 def histogram(values: Sequence[float], bins: int = 20) -> dict[str, Any]:

@@ -11,14 +11,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import statistics
 import time
 from typing import Any
 
 from verifiers import __version__
 from verifiers.engine import Engine
 from verifiers.health import Warnings, assess
-from verifiers.stats import STATUSES, Window, histogram
+from verifiers.stats import STATUSES, Window, reward_summary
 from verifiers.verifier import Readiness
 
 log = logging.getLogger(__name__)
@@ -76,7 +75,7 @@ class StatusMonitor:
             window = self._windows[name] = engine.stats.domain(name).window(now, health.max_age_s)
             current += assess(name, window, self._readiness.get(name), health)
             if window.rewards:
-                for stat, value in _reward_summary(window.rewards).items():
+                for stat, value in reward_summary(window.rewards).items():
                     metrics.recent_reward.labels(name, stat).set(value)
         self.warnings.update(current)
 
@@ -92,7 +91,7 @@ class StatusMonitor:
                 "ready": ready.ready if ready is not None else None,
                 "readiness": ready.detail if ready is not None else {},
                 "totals": {s.value: n for s, n in zip(STATUSES, ds.totals, strict=True)},
-                "window": window_json(window),
+                "window": window.to_json(),
                 "series": ds.series(now) if ds.active_since(now) else None,
             }
         s = engine.settings
@@ -107,26 +106,3 @@ class StatusMonitor:
             "t": engine.stats.bucket_starts(now),
             "domains": domains,
         }
-
-
-def _reward_summary(rewards: list[float]) -> dict[str, float]:
-    return {
-        "mean": statistics.fmean(rewards),
-        "std": statistics.pstdev(rewards),
-        "min": min(rewards),
-        "max": max(rewards),
-    }
-
-
-def window_json(window: Window, top: int = 5) -> dict[str, Any]:
-    """A domain's recent samples as the page and the report show them."""
-    return {
-        "samples": window.samples,
-        "statuses": {s.value: window.statuses[s.value] for s in STATUSES},
-        "reward": {
-            **(_reward_summary(window.rewards) if window.rewards else {}),
-            "histogram": histogram(window.rewards),
-        },
-        "same_reward": {"value": window.same_reward, "run": window.same_run},
-        "reasons": {status: window.top_reasons(status, top) for status in window.reasons},
-    }
