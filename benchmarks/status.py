@@ -4,7 +4,9 @@
    the page and the warnings) against the Prometheus recording the engine already did per item
    (`item_latency.observe` + `verdicts.inc`), and the memory it allocates per item once its rings
    are full (tracemalloc).
-2. The report for a 10,000-item mixed file (tests/test_report.py's generator: math, code, ifeval and
+2. A poll of the status page: `/stats`'s body (the monitor's judgement plus every domain's timeline,
+   as JSON) for three domains whose whole history is full, and the once-a-second tick alone.
+3. The report for a 10,000-item mixed file (tests/test_report.py's generator: math, code, ifeval and
    bad lines): scored once through the engine as `verifiers score` does, then `Report.add` for every
    item and `Report.write`, timed apart from the scoring.
 
@@ -15,11 +17,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
+import statistics
 import sys
 import tempfile
 import time
 import tracemalloc
 from pathlib import Path
+
+import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -31,6 +37,7 @@ from verifiers.report import Report  # noqa: E402
 from verifiers.sample import Sample  # noqa: E402
 from verifiers.settings import HealthSettings, Settings, StatsSettings  # noqa: E402
 from verifiers.stats import DomainStats  # noqa: E402
+from verifiers.status import StatusMonitor  # noqa: E402
 from verifiers.verdict import Status, Verdict  # noqa: E402
 
 _MIX = [Verdict.binary(True), Verdict.binary(False), Verdict.binary(False),
@@ -71,6 +78,29 @@ def recording(n: int) -> None:
           f"recording {best_prom / n * 1e9:.0f} ns/item; stats memory grown over {n} more items: {grown} bytes")
 
 
+def polling(domains: int = 3, rounds: int = 30) -> None:
+    engine = Engine(Settings(domains=[]))
+    monitor = StatusMonitor(engine)
+    now = time.perf_counter()
+    history = StatsSettings().history_s
+    for d in range(domains):
+        stats = engine.stats.domain(f"domain{d}")
+        for i in range(int(history * 100)):  # 100 verdicts a second over the whole history
+            stats.record(_MIX[i % len(_MIX)], 0.01, now - history + i / 100)
+    logging.disable(logging.WARNING)  # the warnings this mix raises are logged once; not the measure
+    polls, ticks = [], []
+    for _ in range(rounds):
+        started = time.perf_counter()
+        orjson.dumps(monitor.snapshot())
+        polls.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        monitor.tick()
+        ticks.append(time.perf_counter() - started)
+    logging.disable(logging.NOTSET)
+    print(f"/stats for {domains} domains with full history: median {statistics.median(polls) * 1000:.1f} ms "
+          f"(min {min(polls) * 1000:.1f}); the once-a-second tick alone: median {statistics.median(ticks) * 1000:.2f} ms")
+
+
 async def report(items: int) -> None:
     lines = mixed_rows(items)
     settings = Settings(domains=["math", "code", "ifeval"], code={"base_uid": 64100})
@@ -106,6 +136,7 @@ def main() -> None:
     ap.add_argument("--record", type=int, default=200_000, help="verdicts in the recording measurement")
     args = ap.parse_args()
     recording(args.record)
+    polling()
     asyncio.run(report(args.items))
 
 
