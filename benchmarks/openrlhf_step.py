@@ -184,8 +184,8 @@ def main() -> None:
           f"/get_reward requests ({dict(mix)}), arrivals over {args.spread_s:g} s")
 
     base_uid = {"VERIFIERS_CODE__BASE_UID": "64000"}
-    single_env = {**base_uid, "VERIFIERS_MATH__WORKERS": str(args.workers), "VERIFIERS_CODE__RUNNERS": str(args.workers),
-                  "VERIFIERS_STATS__POLL_S": str(args.page_poll_s)}
+    single_env = {**base_uid, "VERIFIERS_MATH__WORKERS": str(args.workers),
+                  "VERIFIERS_CODE__RUNNERS": str(args.workers), "VERIFIERS_STATS__POLL_S": str(args.page_poll_s)}
     reports = []
     for i in range(args.repeat):
         with running_server(env=single_env, timeout_s=120) as url, page_open(url, args.page, args.page_poll_s):

@@ -98,7 +98,8 @@ def polling(domains: int = 3, rounds: int = 30) -> None:
         ticks.append(time.perf_counter() - started)
     logging.disable(logging.NOTSET)
     print(f"/stats for {domains} domains with full history: median {statistics.median(polls) * 1000:.1f} ms "
-          f"(min {min(polls) * 1000:.1f}); the once-a-second tick alone: median {statistics.median(ticks) * 1000:.2f} ms")
+          f"(min {min(polls) * 1000:.1f}); the once-a-second tick alone: "
+          f"median {statistics.median(ticks) * 1000:.2f} ms")
 
 
 async def report(items: int) -> None:

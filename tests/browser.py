@@ -110,7 +110,8 @@ class Page:
     def errors(self) -> list[str]:
         """Uncaught script exceptions so far."""
         self.call("Runtime.evaluate", expression="0")
-        return [str(e["params"]["exceptionDetails"]) for e in self.events if e.get("method") == "Runtime.exceptionThrown"]
+        thrown = [e for e in self.events if e.get("method") == "Runtime.exceptionThrown"]
+        return [str(e["params"]["exceptionDetails"]) for e in thrown]
 
 
 @contextlib.contextmanager

@@ -71,8 +71,8 @@ def scored(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[str], list[di
     src.write_text("\n".join(rows) + "\n")
     env = {"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin", "VERIFIERS_DOMAINS": '["math", "code", "ifeval"]',
            "VERIFIERS_CODE__BASE_UID": "63800"}
-    proc = subprocess.run([sys.executable, "-m", "verifiers", "score", str(src), "-o", str(out), "--report", str(report)],
-                          cwd=ROOT, capture_output=True, text=True, timeout=600, env=env)
+    command = [sys.executable, "-m", "verifiers", "score", str(src), "-o", str(out), "--report", str(report)]
+    proc = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600, env=env)
     assert proc.returncode == 0, proc.stderr[-3000:]
     results = [json.loads(line) for line in out.read_text().splitlines()]
     return rows, results, report
@@ -103,7 +103,8 @@ def test_report_groups_reasons_with_a_real_example_each(scored: tuple[list[str],
     data = _report_data(report.read_text())
     reasons = {(r["status"], r["reason"]): r for d in data["domains"].values() for r in d["reasons"]}
     for key in [("format_error", "no answer could be extracted"), ("format_error", NO_FINAL_ANSWER),
-                ("error", "reference answer does not parse"), ("format_error", "no fenced code block in the final answer"),
+                ("error", "reference answer does not parse"),
+                ("format_error", "no fenced code block in the final answer"),
                 ("error", "bad input line (JSONDecodeError)")]:
         assert key in reasons, sorted(reasons)
         example = reasons[key]

@@ -126,7 +126,10 @@ def test_warnings_log_once_on_start_and_once_on_clear_and_gauge(caplog: pytest.L
     metrics = Metrics()
     active = Warnings(metrics)
     settings = HealthSettings(same_reward_samples=20)
-    gauge = lambda: metrics.registry.get_sample_value("verifiers_warning", {"domain": "math", "kind": "same_reward"})  # noqa: E731
+
+    def gauge() -> float | None:
+        return metrics.registry.get_sample_value("verifiers_warning", {"domain": "math", "kind": "same_reward"})
+
     with caplog.at_level(logging.WARNING, logger="verifiers.health"):
         for _ in range(3):  # judged again and again: logged once
             active.update(assess("math", _window(*[WRONG] * 30), None, settings))

@@ -106,7 +106,8 @@ const Plots = (() => {
     const base = new Array(n).fill(0);
     let points = 0;
     for (const s of series) {
-      const top = base.map((b, i) => b + (percent ? (totals[i] ? (s.values[i] || 0) / totals[i] : 0) : s.values[i] || 0));
+      const share = (i) => (totals[i] ? (s.values[i] || 0) / totals[i] : 0);
+      const top = base.map((b, i) => b + (percent ? share(i) : s.values[i] || 0));
       if (top.some((v, i) => v > base[i])) {
         let d = "";
         for (let i = 0; i < n; i++) d += `${i ? "L" : "M"}${sx(x[i]).toFixed(1)},${sy(top[i]).toFixed(1)}`;

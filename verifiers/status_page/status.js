@@ -80,7 +80,7 @@
       reward: w.reward.mean === undefined ? "–" : fmt(w.reward.mean, ""),
       p50: s && lastValue(s.p50_s) !== null ? fmt(lastValue(s.p50_s), "s") : "–",
       p99: s && lastValue(s.p99_s) !== null ? fmt(lastValue(s.p99_s), "s") : "–",
-      workers: d.series && lastValue(s.workers) !== null ? `${lastValue(s.workers_alive)}/${lastValue(s.workers)}` : "–",
+      workers: s && lastValue(s.workers) !== null ? `${lastValue(s.workers_alive)}/${lastValue(s.workers)}` : "–",
       restarts: s ? sum(s.restarts) : 0,
     };
   }
@@ -150,8 +150,10 @@
     section.dataset.domain = name;
     const w = d.window;
     const title = h("h2", "", name, section);
-    h("span", "sub", ` last ${w.samples} samples: mean reward ${w.reward.mean === undefined ? "–" : fmt(w.reward.mean, "")}` +
-      (w.same_reward.run > 1 ? `, last ${w.same_reward.run} rewards equal (${fmt(w.same_reward.value, "")})` : ""), title);
+    const mean = w.reward.mean === undefined ? "–" : fmt(w.reward.mean, "");
+    const same = w.same_reward;
+    const run = same.run > 1 ? `, last ${same.run} rewards equal (${fmt(same.value, "")})` : "";
+    h("span", "sub", ` last ${w.samples} samples: mean reward ${mean}${run}`, title);
     const grid = h("div", "grid", undefined, section);
     const x = data.t;
     const s = d.series;
@@ -164,13 +166,15 @@
     const masked = x.map((_, i) => (totals[i] ? s.rates.infra_error[i] / totals[i] : null));
     Plots.lines(cell(grid, "masked share (infra_error)"), {x, unit: "%",
       series: [{name: "masked", color: COLORS.infra_error, values: masked}]}).dataset.plot = "masked";
-    Plots.histogram(cell(grid, `reward distribution (last ${w.reward.histogram.counts.reduce((a, b) => a + b, 0)} unmasked)`),
-      w.reward.histogram).dataset.plot = "reward";
+    const unmasked = sum(w.reward.histogram.counts);
+    Plots.histogram(cell(grid, `reward distribution (last ${unmasked} unmasked)`), w.reward.histogram)
+      .dataset.plot = "reward";
     Plots.lines(cell(grid, "latency", [["p50", "#4a78c2"], ["p99", "#d62f2f"]]), {x, unit: "s", series: [
       {name: "p50", color: "#4a78c2", values: s.p50_s}, {name: "p99", color: "#d62f2f", values: s.p99_s}]})
       .dataset.plot = "latency";
-    Plots.stacked(cell(grid, "mean time in queue vs running", [["run", "#4a78c2"], ["queue", "#e0a800"]]), {x, unit: "s",
-      series: [{name: "run", color: "#4a78c2", values: s.run_s}, {name: "queue", color: "#e0a800", values: s.queue_s}]})
+    Plots.stacked(cell(grid, "mean time in queue vs running", [["run", "#4a78c2"], ["queue", "#e0a800"]]), {
+      x, unit: "s", series: [
+        {name: "run", color: "#4a78c2", values: s.run_s}, {name: "queue", color: "#e0a800", values: s.queue_s}]})
       .dataset.plot = "queue";
     const cap = d.readiness.capacity;
     Plots.lines(cell(grid, `admission${cap ? ` (capacity ${cap})` : ""}`,
