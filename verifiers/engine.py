@@ -169,6 +169,7 @@ class Engine:
         return out
 
     def load(self) -> dict[str, DomainLoad]:
+        """Per served domain: admission, batch queue and pool state now."""
         out = {}
         for name, gate in self._admission.items():
             verifier = self._verifiers[name]
