@@ -37,7 +37,7 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Pat
            "VERIFIERS_STATS__BUCKET_S": "1", "VERIFIERS_STATS__HISTORY_S": "90",
            "VERIFIERS_HEALTH__WINDOW": "200", "VERIFIERS_HEALTH__MIN_SAMPLES": "20",
            "VERIFIERS_HEALTH__SAME_REWARD_SAMPLES": "100"}
-    with running_server(env=env, log_path=log) as url:
+    with running_server(env=env, log_path=log, timeout_s=120) as url:
         deadline = time.monotonic() + 120
         while httpx.get(f"{url}/ready", headers=AUTH).status_code != 200 and time.monotonic() < deadline:
             time.sleep(0.3)
@@ -166,7 +166,7 @@ def _runners(url: str) -> list[psutil.Process]:
     port = url.rsplit(":", 1)[1]
     api = next(p for p in psutil.Process(os.getpid()).children(recursive=True)
                if "serve" in p.cmdline() and port in p.cmdline())
-    return [p for p in api.children() if p.cmdline()[:1] == ["unshare"]]
+    return [p for p in api.children() if any(part.endswith("sandbox/runner.py") for part in p.cmdline())]
 
 
 def test_infra_error_warning_for_a_code_runner_killed_repeatedly(service: tuple[str, Path], page: Page) -> None:
