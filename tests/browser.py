@@ -28,10 +28,10 @@ from tests.conftest import stop_process
 
 ARTIFACTS = Path(os.environ.get("TEST_ARTIFACTS", Path(__file__).resolve().parent.parent / "test-artifacts"))
 
-# As root Chromium needs --no-sandbox; the rest keep it from reaching out to Google's services
-# (refused on a closed network, noisily) and from leaving state behind.
-_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-          "--disable-background-networking", "--disable-component-update", "--disable-sync",
+# As root Chromium needs --no-sandbox; /dev/shm is small in containers and CI; the rest keep it from
+# reaching out to Google's services (refused on a closed network, noisily) and from leaving state behind.
+_FLAGS = ("--headless", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--disable-quic",
+          "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
           "--disable-default-apps", "--hide-scrollbars", "--remote-debugging-port=0")
 
 
@@ -124,11 +124,12 @@ def chromium(width: int = 1400, height: int = 900) -> Iterator[Page]:
                              "about:blank"], stdout=log, stderr=subprocess.STDOUT)
     try:
         port_file = Path(profile) / "DevToolsActivePort"
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 120  # a loaded two-core machine can take that long
         while not port_file.exists() or not port_file.read_text().strip():
             if proc.poll() is not None or time.monotonic() > deadline:
                 log.seek(0)
-                raise BrowserError(f"chromium did not start:\n{log.read().decode(errors='replace')[-2000:]}")
+                state = f"exited with {proc.returncode}" if proc.poll() is not None else "still starting after 120 s"
+                raise BrowserError(f"chromium {state}:\n{log.read().decode(errors='replace')[-2000:]}")
             time.sleep(0.1)
         port = port_file.read_text().split()[0]
         tabs = httpx.get(f"http://127.0.0.1:{port}/json/list", timeout=10).json()
