@@ -175,7 +175,10 @@ class Engine:
             verifier = self._verifiers[name]
             pool = verifier.pool if isinstance(verifier, PooledVerifier) else None
             out[name] = DomainLoad(
-                gate.admitted, gate.waiting, gate.capacity, self._batchers[name].depth,
+                gate.admitted,
+                gate.waiting,
+                gate.capacity,
+                self._batchers[name].depth,
                 *((pool.alive, pool.size, pool.replaced) if pool is not None else ()),
             )
         return out

@@ -62,22 +62,33 @@ class Metrics:
         self.pool_workers = Gauge("verifiers_pool_workers", "Workers by pool and state", ["pool", "state"], registry=r)
         # Sampled once a second by the status monitor (verifiers/status.py), for every pool kind.
         self.admission = Gauge(
-            "verifiers_admission", "Items a domain holds (admitted), items waiting for room (waiting), and its "
-            "bound (capacity: engine.max_items_per_domain)", ["domain", "state"], registry=r,
+            "verifiers_admission",
+            "Items a domain holds (admitted), items waiting for room (waiting), and its "
+            "bound (capacity: engine.max_items_per_domain)",
+            ["domain", "state"],
+            registry=r,
         )
         self.domain_workers = Gauge(
-            "verifiers_domain_workers", "A domain's workers or sandbox runners: alive and configured",
-            ["domain", "state"], registry=r,
+            "verifiers_domain_workers",
+            "A domain's workers or sandbox runners: alive and configured",
+            ["domain", "state"],
+            registry=r,
         )
         self.domain_restarts = Counter(
-            "verifiers_domain_restarts", "A domain's workers or sandbox runners replaced (died, timed out, recycled)",
-            ["domain"], registry=r,
+            "verifiers_domain_restarts",
+            "A domain's workers or sandbox runners replaced (died, timed out, recycled)",
+            ["domain"],
+            registry=r,
         )
         self.recent_reward = Gauge(
-            "verifiers_recent_reward", "Reward over a domain's recent unmasked samples (health.window): mean, "
-            "std, min, max", ["domain", "stat"], registry=r,
+            "verifiers_recent_reward",
+            "Reward over a domain's recent unmasked samples (health.window): mean, std, min, max",
+            ["domain", "stat"],
+            registry=r,
         )
         self.warning = Gauge(
-            "verifiers_warning", "1 while a reward-health warning is active (docs/status.md), 0 once it cleared",
-            ["domain", "kind"], registry=r,
+            "verifiers_warning",
+            "1 while a reward-health warning is active (docs/status.md), 0 once it cleared",
+            ["domain", "kind"],
+            registry=r,
         )

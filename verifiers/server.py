@@ -6,8 +6,9 @@ Layout, for whoever adds an endpoint:
   (the status monitor behind `/stats`) and `JsonBody` (the request body, size-limited and parsed:
   `verifiers/body.py`). The status page's files (`GET /`, `/ui/...`) are routes of it too.
 - `create_app` builds an app around one engine: its lifespan (the engine and its status monitor
-  start and stop with the app), the middlewares (`verifiers/middleware.py`: bearer auth, request metrics), the handlers that
-  turn a refusal into its status code (413, 429) and the OpenAPI document.
+  start and stop with the app), the middlewares (`verifiers/middleware.py`: bearer auth, request
+  metrics), the handlers that turn a refusal into its status code (413, 429) and the OpenAPI
+  document.
 """
 
 from __future__ import annotations

@@ -160,7 +160,9 @@ class HealthSettings(BaseModel):
 
     window: int = Field(1000, ge=10, le=1_000_000, description="Samples per domain the warnings look at.")
     max_age_s: float = Field(
-        900.0, gt=0, description="Samples older than this leave the window, so a domain that stopped "
+        900.0,
+        gt=0,
+        description="Samples older than this leave the window, so a domain that stopped "
         "receiving traffic stops warning about what it saw.",
     )
     min_samples: int = Field(50, ge=1, description="No share-based warning on fewer samples than this.")
@@ -169,7 +171,9 @@ class HealthSettings(BaseModel):
     error_share: float = Field(0.05, gt=0, le=1, description="Warn above this share of `error` (unusable labels).")
     infra_error_share: float = Field(0.05, gt=0, le=1, description="Warn above this share of infra_error.")
     same_reward_samples: int = Field(
-        256, ge=2, description="Warn when this many unmasked rewards in a row are identical (no GRPO signal).",
+        256,
+        ge=2,
+        description="Warn when this many unmasked rewards in a row are identical (no GRPO signal).",
     )
     interval_s: float = Field(1.0, gt=0, le=60, description="How often warnings are evaluated and logged.")
 
