@@ -6,8 +6,8 @@
    are full (tracemalloc).
 2. A poll of the status page: `/stats`'s body (the monitor's judgement plus every domain's timeline,
    as JSON) for three domains whose whole history is full, and the once-a-second tick alone.
-3. The report for a 10,000-item mixed file (tests/test_report.py's generator: math, code, ifeval and
-   bad lines): scored once through the engine as `verifiers score` does, then `Report.add` for every
+3. The report for a 10,000-item mixed file (tests/test_report.py's generator: math, code and
+   ifeval): scored once through the engine as `verifiers score` does, then `Report.add` for every
    item and `Report.write`, timed apart from the scoring.
 
 Run: `PYTHONPATH=. python -m benchmarks.status [--items 10000]`.
@@ -30,11 +30,10 @@ import orjson
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tests.test_report import mixed_rows  # noqa: E402
-from verifiers.cli import _parse_line, _timed  # noqa: E402
+from verifiers.cli import _sample, _timed  # noqa: E402
 from verifiers.engine import Engine  # noqa: E402
 from verifiers.metrics import Metrics  # noqa: E402
 from verifiers.report import Report  # noqa: E402
-from verifiers.sample import Sample  # noqa: E402
 from verifiers.settings import HealthSettings, Settings, StatsSettings  # noqa: E402
 from verifiers.stats import DomainStats  # noqa: E402
 from verifiers.status import StatusMonitor  # noqa: E402
@@ -105,21 +104,18 @@ def polling(domains: int = 3, rounds: int = 30) -> None:
 async def report(items: int) -> None:
     lines = mixed_rows(items)
     settings = Settings(domains=["math", "code", "ifeval"], code={"base_uid": 64100})
+    src = Path("items.jsonl")
     async with Engine(settings) as engine:
-        parsed = [_parse_line(engine, line, i + 1) for i, line in enumerate(lines)]
+        samples = [_sample(engine, src, n, line) for n, line in enumerate(lines, 1)]
         started = time.perf_counter()
         scored = []
-        for start in range(0, len(parsed), 512):  # as `verifiers score --chunk 512`
-            chunk = [item for _, item in parsed[start : start + 512] if isinstance(item, Sample)]
-            scored += await asyncio.gather(*(_timed(engine, s) for s in chunk))
+        for start in range(0, len(samples), 512):  # as `verifiers score --chunk 512`
+            scored += await asyncio.gather(*(_timed(engine, s) for s in samples[start : start + 512]))
         scoring = time.perf_counter() - started
-    results = iter(scored)
-    rows = [(domain, *(next(results) if isinstance(item, Sample) else (item, 0.0)),
-             item.response if isinstance(item, Sample) else lines[i]) for i, (domain, item) in enumerate(parsed)]
-    built = Report(Path("items.jsonl"), settings.health)
+    built = Report(src, settings.health)
     started = time.perf_counter()
-    for i, (domain, verdict, elapsed, response) in enumerate(rows):
-        built.add(i + 1, domain, verdict, elapsed, response)
+    for n, (sample, (verdict, elapsed)) in enumerate(zip(samples, scored, strict=True), 1):
+        built.add(n, sample.domain, verdict, elapsed, sample.response)
     adding = time.perf_counter() - started
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "report.html"

@@ -25,7 +25,8 @@ _IF_LABEL = {"instruction_id_list": ["punctuation:no_comma"], "kwargs": [{}]}
 
 def mixed_rows(n: int, seed: int = 0) -> list[str]:
     """`n` JSONL lines: math (right, wrong, unboxed prose, cut thinking, an unparseable reference),
-    code (right, wrong, no code block), ifeval, and a few lines that are not items at all."""
+    code (right, wrong, no code block), ifeval; every 1000th a math response quoting `</script>`.
+    (Every line is an item: a line that is not one stops `verifiers score` before it scores anything.)"""
     rng = random.Random(seed)
     math = [("\\boxed{12}", "12"), ("so \\boxed{13}", "12"), ("the answer is plain to see", "12"),
             ("<think>let me think about this for a very long", "12"), ("\\boxed{1}", "\\frac{")]
@@ -34,7 +35,7 @@ def mixed_rows(n: int, seed: int = 0) -> list[str]:
     for i in range(n):
         r = rng.random()
         if i % 1000 == 999:
-            rows.append('{"domain": "math", "response": </script> not JSON')
+            rows.append(json.dumps({"domain": "math", "response": "</script> not an answer", "label": "12"}))
         elif r < 0.9:
             response, answer = math[rng.randrange(len(math))]
             rows.append(json.dumps({"domain": "math", "response": f"<think>work {i % 7}</think>{response}"
@@ -50,11 +51,7 @@ def mixed_rows(n: int, seed: int = 0) -> list[str]:
 
 
 def _response(row: str) -> str:
-    """The response of an item line; the line itself when it is not an item."""
-    try:
-        return str(json.loads(row)["response"])
-    except json.JSONDecodeError:
-        return row
+    return str(json.loads(row)["response"])
 
 
 def _report_data(html: str) -> dict[str, Any]:
@@ -83,13 +80,9 @@ def test_report_counts_match_the_results_file(scored: tuple[list[str], list[dict
     data = _report_data(report.read_text())
     assert data["items"] == len(results) == 10_000
     expected: dict[str, Counter[str]] = {}
-    for row, result in zip(rows, results):
-        try:
-            domain = json.loads(row)["domain"]
-        except json.JSONDecodeError:
-            domain = "?"
-        expected.setdefault(domain, Counter())[result["status"]] += 1
-    assert set(data["domains"]) == set(expected) == {"math", "code", "ifeval", "?"}
+    for row, result in zip(rows, results, strict=True):
+        expected.setdefault(json.loads(row)["domain"], Counter())[result["status"]] += 1
+    assert set(data["domains"]) == set(expected) == {"math", "code", "ifeval"}
     for domain, counts in expected.items():
         shown = {s: n for s, n in data["domains"][domain]["statuses"].items() if n}
         assert shown == dict(counts), domain
@@ -104,8 +97,7 @@ def test_report_groups_reasons_with_a_real_example_each(scored: tuple[list[str],
     reasons = {(r["status"], r["reason"]): r for d in data["domains"].values() for r in d["reasons"]}
     for key in [("format_error", "no answer could be extracted"), ("format_error", NO_FINAL_ANSWER),
                 ("error", "reference answer does not parse"),
-                ("format_error", "no fenced code block in the final answer"),
-                ("error", "bad input line (JSONDecodeError)")]:
+                ("format_error", "no fenced code block in the final answer")]:
         assert key in reasons, sorted(reasons)
         example = reasons[key]
         # The example is the first item with that reason, as the results file says, with its text.
@@ -126,14 +118,37 @@ def test_report_is_self_contained_and_renders_offline(scored: tuple[list[str], l
     html = report.read_text()
     assert not re.search(r'(?:src|href)\s*=\s*["\']?(?:https?:)?//', html)
     assert "<link" not in html and not re.search(r"<script[^>]*\ssrc=", html)
-    assert "</script> not JSON" not in html  # a quoted `</script>` in the data cannot end its block
+    assert "</script> not an answer" not in html  # a quoted `</script>` in the data cannot end its block
     with chromium() as page:
         page.navigate(report.as_uri())
         page.wait_for("document.body.dataset.rendered === '1'", 15)
         assert [r["url"] for r in page.requests()] == [report.as_uri()]
         assert page.errors() == []
         plots = page.evaluate("[...document.querySelectorAll('svg.plot')].map(p => Number(p.dataset.points))")
-        assert len(plots) == 8 and all(n > 0 for n in plots)  # verdicts and rewards for four domains
+        assert len(plots) == 6 and all(n > 0 for n in plots)  # verdicts and rewards for three domains
         text = page.evaluate("document.body.innerText")
         assert "no answer could be extracted" in text and "Slowest items" in text
         page.screenshot("report.png")
+
+
+@pytest.mark.parametrize(
+    ("second_line", "report_name", "problem"),
+    [
+        ("not JSON", "report.html", "in.jsonl:2: not valid JSON"),
+        (json.dumps({"domain": "math", "response": "x", "label": "2"}), "no-such-dir/report.html", "cannot write"),
+    ],
+)
+def test_a_bad_line_or_an_unwritable_report_is_one_line_and_exit_2_before_scoring(
+    tmp_path: Path, second_line: str, report_name: str, problem: str
+) -> None:
+    src, out, report = tmp_path / "in.jsonl", tmp_path / "out.jsonl", tmp_path / report_name
+    src.write_text(json.dumps({"domain": "math", "response": "\\boxed{2}", "label": "2"}) + "\n" + second_line + "\n")
+    env = {"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin", "VERIFIERS_DOMAINS": '["math"]',
+           "VERIFIERS_MATH__WORKERS": "1"}
+    command = [sys.executable, "-m", "verifiers", "score", str(src), "-o", str(out), "--report", str(report)]
+    proc = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120, env=env)
+    assert proc.returncode == 2
+    [line] = proc.stderr.splitlines()
+    assert line.startswith("verifiers: ") and problem in line, line
+    assert not report.exists()
+    assert not out.exists() or out.read_bytes() == b""  # opened before the report, but nothing scored
