@@ -9,7 +9,6 @@ import pytest
 
 from sandbox.backends.base import HostFailure
 from verifiers.domains.rm.backend import BackendError
-from verifiers.domains.swe.judge import JudgeFailure
 from verifiers.errors import (
     ActorLost,
     BadInput,
@@ -22,6 +21,7 @@ from verifiers.errors import (
     WorkerCrashed,
     failure_verdict,
 )
+from verifiers.judge import JudgeFailure
 from verifiers.verdict import Status
 
 

@@ -1,7 +1,7 @@
 """Answer extraction and thinking handling: pure functions, no workers."""
 
-from verifiers.domains.math.extract import MAX_GROUP, answer_boxes, last_boxed
-from verifiers.text import final_answer
+from verifiers.domains.math.extract import MAX_GROUP, answer_boxes
+from verifiers.text import final_answer, last_boxed
 
 
 def test_last_boxed_takes_the_last_complete_box():

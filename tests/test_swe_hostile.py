@@ -7,9 +7,10 @@ import pytest
 from tests.judge_server import judge_server
 from tests.swe_fixtures import label, search_replace
 from tests.test_swe_shaping import DJANGO, VALIDATORS, grade, thinking
-from verifiers.domains.swe.judge import Judge
-from verifiers.domains.swe.shaping import Candidate
+from verifiers.domains.swe.judge_prompt import PROMPT
 from verifiers.domains.swe.settings import SweJudgeSettings
+from verifiers.domains.swe.shaping import Candidate
+from verifiers.judge import Judge
 from verifiers.verdict import Status, Verdict
 
 LONE_SURROGATE = search_replace(VALIDATORS, "    flags = 0\n", "    flags = '\ud800'\n")
@@ -38,10 +39,11 @@ async def test_lone_surrogates_and_nul_reach_the_judge(answer: str, syntax: str)
     result = grade(thinking(answer), label(DJANGO))
     assert isinstance(result, Candidate) and result.details["syntax"] == {VALIDATORS: syntax}
     async with judge_server() as server:
-        judge = Judge(SweJudgeSettings(url=server.url, retries=0))
+        judge = Judge(SweJudgeSettings(url=server.url, retries=0), PROMPT, "swe")
         await judge.start()
         try:
-            score = await judge.score("issue", result.golden_patch, result.candidate_patch)
+            score = await judge.score({"issue": "issue", "golden_patch": result.golden_patch,
+                                       "candidate_patch": result.candidate_patch})
         finally:
             await judge.close()
-    assert 0 < score.s_sem < 1 and len(server.requests) == 1
+    assert 0 < score.score < 1 and len(server.requests) == 1

@@ -9,7 +9,7 @@
     │   ├── DomainUnavailable                 a registered domain cannot load (missing optional dependency)
     │   ├── sandbox.backends.base.HostFailure a sandbox runner died, hung or answered garbage
     │   ├── domains.rm.backend.BackendError   the reward model cannot score
-    │   └── domains.swe.judge.JudgeFailure    the LLM judge gave no usable answer (`swe.fallback` decides)
+    │   └── judge.JudgeFailure                an LLM judge gave no usable answer (its domain's `fallback` decides)
     ├── TaskTimeout         the sample's own check overran its hard deadline: `timeout`, not masked
     ├── BadInput (ValueError)   what the caller sent cannot become a sample: 422 on /score, `error`
     │   │                       on /get_reward, exit status 2 from `verifiers score`

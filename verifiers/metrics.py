@@ -56,6 +56,21 @@ class Metrics:
         self.queue_depth = Gauge("verifiers_queue_depth", "Items waiting to join a batch", ["domain"], registry=r)
         self.in_flight = Gauge("verifiers_in_flight", "Items inside a running batch", ["domain"], registry=r)
         self.cache = Counter("verifiers_cache", "Cache lookups by cache and result", ["cache", "result"], registry=r)
+        self.judge_latency = Histogram(
+            "verifiers_judge_latency_seconds",
+            "Time from asking an LLM judge to its score or failure (slot wait "
+            "and retries included; cache hits excluded)",
+            ["domain"],
+            buckets=_LATENCY_BUCKETS,
+            registry=r,
+        )
+        self.judge_outcomes = Counter(
+            "verifiers_judge_outcomes",
+            "Samples a judge was asked about, by outcome: flipped (math: the judge "
+            "overturned the symbolic verdict), upheld, scored (swe), failed (its fallback applied)",
+            ["domain", "outcome"],
+            registry=r,
+        )
         self.worker_restarts = Counter(
             "verifiers_worker_restarts", "Worker processes killed or replaced", ["pool", "reason"], registry=r
         )

@@ -1,5 +1,5 @@
 """One back-off schedule for the calls verifiers make to remote model servers (the vLLM reward
-model, the SWE judge), and the longest such a call can take by design, which the settings check
+model, the LLM judges), and the longest such a call can take by design, which the settings check
 against the engine's backstop (`Settings`): a call that may outlast the backstop would end as the
 backstop's `infra_error` instead of its own, more telling failure.
 """

@@ -227,7 +227,7 @@ class Settings(BaseSettings):
         if self.swe.judge.url:
             judge = self.swe.judge
             paths["swe"] = (
-                self.swe.item_timeout_s + worst_case_s(judge.timeout_s, judge.retries),
+                self.swe.item_timeout_s + judge.budget_s(),
                 f"swe.item_timeout_s {self.swe.item_timeout_s:g} + swe.judge ({judge.retries} + 1) "
                 f"x timeout_s {judge.timeout_s:g} + back-off",
             )

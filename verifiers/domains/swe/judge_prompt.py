@@ -6,6 +6,8 @@ truth?") and demands a one-word answer, since only the first token's probabiliti
 
 import re
 
+from verifiers.judge import JudgePrompt
+
 _AGENTLESS_ISSUE = re.compile(r"--- BEGIN ISSUE ---\s*(.*?)\s*--- END ISSUE ---", re.DOTALL)
 
 DEFAULT_TEMPLATE = """You are reviewing a candidate patch for a software issue.
@@ -25,7 +27,9 @@ DEFAULT_TEMPLATE = """You are reviewing a candidate patch for a software issue.
 Does the candidate patch fix the same issue as the golden patch, with the same behaviour?
 Answer with a single word: Yes or No."""
 
-FIELDS = ("issue", "golden_patch", "candidate_patch")
+PROMPT = JudgePrompt(
+    DEFAULT_TEMPLATE, fields=("issue", "golden_patch", "candidate_patch"), required=("golden_patch", "candidate_patch")
+)
 
 
 def issue_text(label_issue: str | None, prompt: str | None, max_chars: int) -> str:

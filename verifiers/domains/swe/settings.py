@@ -4,38 +4,21 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, Field
 
+from verifiers.judge import JudgeSettings
 from verifiers.pools import default_workers
 
 
-class SweJudgeSettings(BaseModel):
-    """The s_sem judge: an OpenAI-compatible chat-completions endpoint (e.g. vLLM) with logprobs."""
+class SweJudgeSettings(JudgeSettings):
+    """The s_sem judge (docs/domains/swe.md)."""
 
-    url: str | None = Field(
-        None,
-        description="Base URL of the API, e.g. http://judge:8000/v1 (POSTs to URL/chat/completions). "
-        "None: no judge, the fallback decides.",
-    )
-    model: str = Field("kimi-dev-72b", description="`model` sent with each request.")
-    api_key: SecretStr | None = Field(None, description="Sent as `Authorization: Bearer KEY` when set.")
+    model: str | None = Field("kimi-dev-72b", description="`model` sent with each request; None: omitted.")
     prompt_template: str | None = Field(
         None,
         description="User message with {issue}, {golden_patch}, {candidate_patch} fields "
         "(str.format); None: the shipped default (verifiers/domains/swe/judge_prompt.py).",
     )
-    system_prompt: str | None = Field(None, description="Optional system message.")
-    timeout_s: float = Field(30.0, gt=0, description="Per attempt.")
-    retries: int = Field(2, ge=0, description="Extra attempts after a timeout, HTTP error or malformed reply.")
-    concurrency: int = Field(32, ge=1, description="Judge requests in flight at once.")
-    top_logprobs: int = Field(20, ge=1, le=20, description="vLLM rejects more than its --max-logprobs (20).")
-    normalize: bool = Field(True, description="s_sem = P(yes)/(P(yes)+P(no)); False: raw P(yes).")
-    min_mass: float = Field(
-        1e-4,
-        ge=0,
-        description="If P(yes)+P(no) among the top tokens is below this, the reply is a failure.",
-    )
-    cache_size: int = Field(100_000, ge=0, description="LRU entries of (prediction hash, reference hash) -> s_sem.")
 
 
 class SweSettings(BaseModel):

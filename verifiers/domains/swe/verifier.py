@@ -8,12 +8,12 @@ the trainer drops the sample. A comparison that overruns `swe.item_timeout_s` is
 
 from __future__ import annotations
 
-from verifiers.domains.swe.judge import Judge, JudgeFailure
-from verifiers.domains.swe.judge_prompt import issue_text
+from verifiers.domains.swe.judge_prompt import PROMPT, issue_text
 from verifiers.domains.swe.label import SweLabel
 from verifiers.domains.swe.settings import SweSettings
 from verifiers.domains.swe.shaping import Candidate
 from verifiers.errors import failure_verdict
+from verifiers.judge import Judge, JudgeFailure
 from verifiers.pools import WorkerPool, Workers
 from verifiers.sample import Sample
 from verifiers.verdict import Status, Verdict
@@ -30,7 +30,7 @@ class SweVerifier(PooledVerifier[SweLabel, WorkerPool]):
     async def start(self) -> None:
         await super().start()
         if self.settings.judge.url:
-            self.judge = Judge(self.settings.judge)
+            self.judge = Judge(self.settings.judge, PROMPT, "swe", self.ctx.metrics)
             await self.judge.start()
 
     async def close(self) -> None:
@@ -54,18 +54,23 @@ class SweVerifier(PooledVerifier[SweLabel, WorkerPool]):
         if self.judge is None:
             return self._fallback(graded, "no judge configured (swe.judge.url)")
         issue = issue_text(sample.label.issue, sample.prompt, self.settings.max_issue_chars)
+        outcomes = self.ctx.metrics.judge_outcomes
         try:
-            judged = await self.judge.score(issue, graded.golden_patch, graded.candidate_patch)
+            judged = await self.judge.score(
+                {"issue": issue, "golden_patch": graded.golden_patch, "candidate_patch": graded.candidate_patch}
+            )
         except JudgeFailure as exc:
+            outcomes.labels("swe", "failed").inc()
             return self._fallback(graded, f"judge failed: {exc}")
+        outcomes.labels("swe", "scored").inc()
         details = {
             **graded.details,
-            "s_sem": judged.s_sem,
+            "s_sem": judged.score,
             "p_yes": judged.p_yes,
             "p_no": judged.p_no,
             "judge_model": self.settings.judge.model,
         }
-        return Verdict(Status.INCORRECT, judged.s_sem, judged.s_sem, details)
+        return Verdict(Status.INCORRECT, judged.score, judged.score, details)
 
     def _fallback(self, graded: Candidate, reason: str) -> Verdict:
         if self.settings.fallback == "infra_error":
