@@ -14,6 +14,11 @@ ANTLR prediction cache makes the first conversions of each shape several times s
 path alike; then it scores the measured workload, whose references it has never seen.
 
 Run: `python -m benchmarks.math [--prompts 32]`. Prints throughputs, ratios and latency quantiles.
+
+`--judge` adds a fourth measurement: the batch engine with the math judge fallback on, against an
+in-test chat-completions judge (tests/judge_server.py) that answers after `--judge-delay-ms`;
+it reports how many samples the judge decided, how many requests that took, and the wall time
+added per judged sample compared with the engine run above (judge off, same items).
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ import random
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import orjson
@@ -34,10 +40,12 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.loadgen import post_all  # noqa: E402
 from tests.conftest import running_server  # noqa: E402
+from tests.judge_server import judge_server  # noqa: E402
 from verifiers.domains.math.worker import WARM_UP  # noqa: E402
 from verifiers.engine import Engine  # noqa: E402
 from verifiers.sample import Sample  # noqa: E402
 from verifiers.settings import Settings  # noqa: E402
+from verifiers.verdict import Verdict  # noqa: E402
 
 GROUP = 16
 
@@ -108,16 +116,28 @@ def baseline(warm: Items, items: Items) -> tuple[float, list[bool]]:
     return time.perf_counter() - started, results
 
 
-async def engine_run(warm: Items, items: Items) -> tuple[float, list[str]]:
-    async with Engine(Settings()) as engine:
+async def engine_run(warm: Items, items: Items, settings: Settings | None = None,
+                     warmed: Callable[[], None] = lambda: None) -> tuple[float, list[Verdict]]:
+    async with Engine(settings or Settings()) as engine:
         def samples(batch: Items) -> list[Sample]:
             return [Sample("math", r, engine.parse_label("math", g), prompt=p) for p, r, g in batch]
 
         await engine.score(samples(warm))
+        warmed()
         measured = samples(items)
         started = time.perf_counter()
         verdicts = await engine.score(measured)
-        return time.perf_counter() - started, [v.status.value for v in verdicts]
+        return time.perf_counter() - started, verdicts
+
+
+async def judge_run(warm: Items, items: Items, delay_s: float) -> tuple[float, int, int]:
+    """(elapsed, samples the judge decided, judge requests) of the engine with the judge on."""
+    async with judge_server(p_yes=0.3, delay_s=delay_s) as server:
+        before: list[int] = []
+        elapsed, verdicts = await engine_run(warm, items, Settings(math={"judge": {"url": server.url}}),
+                                             lambda: before.append(len(server.requests)))
+        judged = sum(v.details.get("decided_by") == "judge" for v in verdicts)
+        return elapsed, judged, len(server.requests) - before[0]
 
 
 async def http_run(url: str, warm: Items, items: Items, connections: int) -> tuple[float, list[float], list[float]]:
@@ -141,6 +161,8 @@ def main() -> None:
     ap.add_argument("--prompts", type=int, default=32)
     ap.add_argument("--chars", type=int, default=32_000)
     ap.add_argument("--connections", type=int, default=256)
+    ap.add_argument("--judge", action="store_true", help="also time the engine with the math judge fallback on")
+    ap.add_argument("--judge-delay-ms", type=float, default=0.0, help="the in-test judge's time per answer")
     args = ap.parse_args()
     logging.basicConfig(level=logging.WARNING)
     logging.getLogger("math_verify").setLevel(logging.CRITICAL)
@@ -152,7 +174,8 @@ def main() -> None:
           f"(after a warm-up workload of {len(warm)} other items)")
 
     t_base, base_ok = baseline(warm, items)
-    t_eng, statuses = asyncio.run(engine_run(warm, items))
+    t_eng, verdicts = asyncio.run(engine_run(warm, items))
+    statuses = [v.status.value for v in verdicts]
     with running_server() as url:
         t_http, lat, rewards = asyncio.run(http_run(url, warm, items, args.connections))
 
@@ -165,6 +188,12 @@ def main() -> None:
     print(f"HTTP latency at {args.connections} connections: p50 {quantile(lat, 0.5) * 1000:.1f} ms, "
           f"p99 {quantile(lat, 0.99) * 1000:.1f} ms, max {max(lat) * 1000:.1f} ms")
     print(f"agreement with the baseline verdicts: engine {agree_engine}/{n}, http {agree_http}/{n}")
+    if args.judge:
+        t_judge, judged, requests = asyncio.run(judge_run(warm, items, args.judge_delay_ms / 1000))
+        print(f"judge fallback (in-test judge, {args.judge_delay_ms:g} ms per answer): "
+              f"engine {n / t_judge:.1f} items/s; "
+              f"{judged}/{n} samples decided by the judge in {requests} requests; "
+              f"+{(t_judge - t_eng) * 1000 / max(judged, 1):.2f} ms wall time per judged sample")
 
 
 if __name__ == "__main__":

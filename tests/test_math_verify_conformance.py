@@ -13,6 +13,9 @@ import httpx
 import pytest
 
 from tests.conftest import ROOT
+from verifiers.engine import Engine
+from verifiers.sample import Sample
+from verifiers.settings import Settings
 
 CASES = [json.loads(line) for line in (ROOT / "tests/data/math_verify_cases.jsonl").read_text().splitlines()]
 OUR_CONFIG = {"match_types": ["latex", "expr"], "precision": 6, "strict": True, "allow_set_relation_comp": False}
@@ -83,3 +86,33 @@ def test_known_math_verify_false_positives_are_corrected(server):
     items = [{"domain": "math", "response": response, "label": reference} for reference, response, _ in CORRECTED]
     results = httpx.post(f"{server}/score", json={"items": items}, timeout=60).json()["results"]
     assert [r["status"] for r in results] == [expected for *_, expected in CORRECTED]
+
+
+# Math-Verify's decimal-comma cases (expression-only tests, so outside APPLICABLE): `1,22` is 1.22.
+DECIMAL_COMMA = ["test_all.py::test_number_extraction[6]", "test_all.py::test_number_extraction[17]"]
+# What `math.decimal_comma` costs on the applicable cases: a list written without spaces reads as
+# one decimal (`\boxed{1,2}` as 1.2), which is why the policy is off by default.
+DECIMAL_COMMA_COST = {
+    "test_all.py::test_math_extraction_additional_cases[27]",  # \boxed{1,2} for {1, 2}
+    "test_numina_cases.py::test_numina_cases[13]",  # \boxed{-2,1}
+    "test_numina_cases.py::test_numina_cases[25]",  # reference 21,16 or 11
+    "test_numina_cases.py::test_numina_cases[28]",  # \boxed{6,8}
+    "test_open_thoughts.py::test_open_thoughts[27]",  # \boxed{1,2}
+}
+
+
+async def _statuses(cases: list[dict], **math: object) -> list[str]:
+    async with Engine(Settings(domains=["math"], math={"workers": 2, **math})) as engine:
+        samples = [Sample("math", c["pred"], engine.parse_label("math", c["gold"])) for c in cases]
+        return [v.status.value for v in await engine.score(samples)]
+
+
+async def test_decimal_comma_policy():
+    cases = [next(c for c in CASES if c["source"].endswith(s)) for s in DECIMAL_COMMA]
+    assert cases[0]["gold"] == "1,22" and all(c["expected"] == 1 for c in cases)
+    assert await _statuses(cases, decimal_comma=True) == ["correct", "correct"]
+    assert (await _statuses(cases))[0] == "incorrect"  # off: 1,22 is the pair 1, 22
+
+    off, on = await _statuses(APPLICABLE), await _statuses(APPLICABLE, decimal_comma=True)
+    changed = {c["source"].split(":tests/", 1)[1] for c, a, b in zip(APPLICABLE, off, on, strict=True) if a != b}
+    assert changed == DECIMAL_COMMA_COST

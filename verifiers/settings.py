@@ -224,13 +224,15 @@ class Settings(BaseSettings):
             f"ifeval.item_timeout_s {self.ifeval.item_timeout_s:g} + {rm_how} + "
             f"if_rm.group_deadline_s {self.if_rm.group_deadline_s:g}",
         )
-        if self.swe.judge.url:
-            judge = self.swe.judge
-            paths["swe"] = (
-                self.swe.item_timeout_s + judge.budget_s(),
-                f"swe.item_timeout_s {self.swe.item_timeout_s:g} + swe.judge ({judge.retries} + 1) "
-                f"x timeout_s {judge.timeout_s:g} + back-off",
-            )
+        judged: MathSettings | SweSettings
+        for name, judged in (("math", self.math), ("swe", self.swe)):
+            if judged.judge.url:
+                judge = judged.judge
+                paths[name] = (
+                    judged.item_timeout_s + judge.budget_s(),
+                    f"{name}.item_timeout_s {judged.item_timeout_s:g} + {name}.judge ({judge.retries} + 1) "
+                    f"x timeout_s {judge.timeout_s:g} + back-off",
+                )
         deadline = self.engine.item_deadline_s
         over = [
             f"{name}: {how} = {worst:.1f} s"

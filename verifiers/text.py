@@ -1,8 +1,9 @@
 """Text conventions shared by every domain: where the final answer starts, and how it is marked
-(the last `\\boxed{...}`)."""
+(the last `\\boxed{...}`, the last "Answer:" phrase)."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 THINK_OPEN = "<think>"
@@ -10,6 +11,12 @@ THINK_CLOSE = "</think>"
 NO_FINAL_ANSWER = "thinking block never closed (no </think>)"  # every domain's format_error reason
 _BOX_COMMANDS = ("\\boxed", "\\fbox")
 _MAX_CANDIDATES = 8  # truncated boxes tried before giving up; bounds hostile inputs
+# "Answer:", "**Answer:**", "Final Answer:", "the (correct) answer is", "ANSWER IS:": the word answer
+# then a colon or "is". The word alone ("to answer this, ...") is prose, not a marker.
+_ANSWER_PHRASE = re.compile(r"\banswer\b[\s*]*(?::|\bis\b[\s*]*:?)", re.IGNORECASE)
+# What the phrase says ends with its line or its sentence ("Answer: 8. Check: 3 + 4 = 7"); a point
+# inside a number or before lowercase text ("3.5", "e.g. x") does not end it.
+_NEXT_SENTENCE = re.compile(r"\.\s+(?=[A-Z])")
 
 
 def final_answer(response: str, prompt: str | None = None) -> str | None:
@@ -84,3 +91,33 @@ def _braced_argument(text: str, start: int, i: int, limit: int, n: int) -> Boxed
     if stop < n:
         return Boxed(None, too_long=True, start=start)
     return None
+
+
+@dataclass(frozen=True, slots=True)
+class Phrase:
+    """The last "Answer:" phrase of a text: `text[start:end]` spans the phrase and what it says,
+    `answer` is what it says."""
+
+    start: int
+    end: int
+    answer: str
+
+
+def answer_phrase(text: str, limit: int) -> Phrase | None:
+    """The last "Answer:" / "answer is" phrase in `text` and what follows it: the rest of that line or
+    sentence, or the next non-empty line when the phrase ends its line; at most `limit` characters.
+    None when there is no such phrase or nothing follows it."""
+    last = None
+    for match in _ANSWER_PHRASE.finditer(text):
+        last = match
+    if last is None:
+        return None
+    rest = text[last.end() : last.end() + limit]
+    body = len(rest) - len(rest.lstrip(" \t\r\n*"))  # spacing, blank lines, the "**" of "**Answer:**"
+    line_end = rest.find("\n", body)
+    line = rest[body : len(rest) if line_end < 0 else line_end]
+    sentence_end = _NEXT_SENTENCE.search(line)
+    answer = (line if sentence_end is None else line[: sentence_end.start() + 1]).rstrip()
+    if not answer:
+        return None
+    return Phrase(last.start(), last.end() + body + len(answer), answer)

@@ -1,4 +1,5 @@
-"""Find the final `\\boxed{...}` answer without scanning (or trusting) the whole response."""
+"""Find the final `\\boxed{...}` answer without scanning (or trusting) the whole response, and read
+decimal commas when the policy asks for it."""
 
 from __future__ import annotations
 
@@ -40,3 +41,27 @@ def answer_boxes(text: str, limit: int) -> list[Boxed]:
             break
         group.insert(0, previous)
     return group
+
+
+# A digit run, a comma (or LaTeX's `{,}`), a digit run: a decimal comma, unless the number is an item
+# of a list (`1,2,3`: a comma on either side) or opens a bracketed pair or set (`(1,5)`, `[0,1)`,
+# `{1,3}`, `\\{1,2\\}`), which no decimal comma does. The lookbehind also keeps a match from starting
+# after a minus sign it should have included.
+_DECIMAL_COMMA = re.compile(r"(?<![\d,.(\[{-])(-?\d+)(?:,|\{,\})(\d+)(?!\d|,\d|\{,\})")
+_THOUSANDS_HEAD = re.compile(r"-?[1-9]\d{0,2}")
+
+
+def decimal_commas(text: str) -> str:
+    """`text` with its decimal commas read as points: `1,22` -> `1.22`, `0,111` -> `0.111`.
+
+    A comma followed by exactly three digits after a one-to-three-digit head not starting with 0
+    (`1,000`, `12,345`) groups thousands, as math-verify reads it, and stays.
+    """
+
+    def point(m: re.Match[str]) -> str:
+        head, tail = m.group(1), m.group(2)
+        if len(tail) == 3 and _THOUSANDS_HEAD.fullmatch(head):
+            return m.group(0)
+        return f"{head}.{tail}"
+
+    return _DECIMAL_COMMA.sub(point, text) if "," in text else text

@@ -4,6 +4,11 @@ Cheap work happens here in the event loop (find the final answer in the tail of 
 look it up in the memo); only unseen (reference, answer) pairs go to the killable math-verify
 workers. In GRPO the 16 samples of a prompt share a handful of distinct answers, so most samples
 never reach a worker.
+
+With `math.judge` configured, a sample math-verify calls incorrect or cannot read is then asked of
+an LLM judge (verifiers/judge.py), whose yes/no decides; a symbolic `correct` is never asked.
+`details.decided_by` says which path decided; a judge that fails leaves the symbolic verdict
+standing or masks the sample (`math.fallback`).
 """
 
 from __future__ import annotations
@@ -13,27 +18,34 @@ import hashlib
 import re
 from collections import OrderedDict
 from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 
-from verifiers.domains.math.extract import answer_boxes
+from verifiers.domains.math.extract import answer_boxes, decimal_commas
+from verifiers.domains.math.judge_prompt import PROMPT, question_text
 from verifiers.domains.math.settings import MathSettings
 from verifiers.errors import failure_verdict
+from verifiers.judge import Judge, JudgeFailure
 from verifiers.pools import WorkerPool, Workers
 from verifiers.sample import Sample
-from verifiers.text import NO_FINAL_ANSWER, final_answer
+from verifiers.text import NO_FINAL_ANSWER, answer_phrase, final_answer
 from verifiers.verdict import Status, Verdict
-from verifiers.verifier import PooledVerifier, VerifierContext
+from verifiers.verifier import PooledVerifier, Readiness, VerifierContext
 
 
 class MathLabel(BaseModel):
-    """`{"answer": "\\frac{1}{2}"}`; a bare string or number is the answer itself."""
+    """`{"answer": "\\frac{1}{2}", "question"?: "..."}`; a bare string or number is the answer itself.
+
+    `question` is shown to the judge (math.judge); without it the judge sees the prompt's last user turn.
+    """
 
     model_config = ConfigDict(extra="ignore")
 
     answer: str
+    question: str | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -55,6 +67,23 @@ _Key = tuple[str, bool, str]
 _MEMO_INLINE_CHARS = 256
 
 
+_JUDGEABLE = (Status.CORRECT, Status.INCORRECT, Status.FORMAT_ERROR)  # timeouts, errors: never asked
+
+
+@dataclass(frozen=True, slots=True)
+class _Job:
+    """One sample's comparison: the texts math-verify compares (policies applied) and the texts the
+    judge is shown (as the label and the response wrote them)."""
+
+    sample: Sample[MathLabel]
+    key: _Key
+    reference: str
+    candidate: str
+    boxed: bool
+    shown_answer: str
+    literal: bool | None  # two number literals, decided here: equal or not
+
+
 class MathVerifier(PooledVerifier[MathLabel, WorkerPool]):
     domain = "math"
     label_model = MathLabel
@@ -65,22 +94,48 @@ class MathVerifier(PooledVerifier[MathLabel, WorkerPool]):
         super().__init__(ctx)
         self._memo: OrderedDict[_Key, Verdict] = OrderedDict()
         self._inflight: dict[_Key, asyncio.Future[Verdict]] = {}
+        self.judge: Judge | None = None  # made by `start` when math.judge.url is set
         self._cache = ctx.metrics.cache
+
+    async def start(self) -> None:
+        await super().start()
+        if self.settings.judge.url:
+            self.judge = Judge(self.settings.judge, PROMPT, "math", self.ctx.metrics)
+            await self.judge.start()
+
+    async def close(self) -> None:
+        await super().close()
+        if self.judge is not None:
+            await self.judge.close()
+
+    def readiness(self) -> Readiness:
+        pool = super().readiness()
+        if not self.settings.judge.url:
+            return pool
+        detail = {**pool.detail, "judge": self.settings.judge.url, "fallback": self.settings.fallback}
+        return Readiness(pool.ready, detail)
 
     async def verify_batch(self, samples: Sequence[Sample[MathLabel]]) -> list[Verdict]:
         prepared = [self._prepare(s) for s in samples]
-        pending: dict[_Key, tuple[str, str, bool]] = {}
+        pending: dict[_Key, _Job] = {}
         for p in prepared:
-            if isinstance(p, tuple):
-                key, job = p
-                if key not in pending:
-                    pending[key] = job
-        results = dict(
-            zip(pending, await asyncio.gather(*(self._check(k, *job) for k, job in pending.items())), strict=True)
-        )
-        return [p if isinstance(p, Verdict) else results[p[0]] for p in prepared]
+            if isinstance(p, _Job) and p.literal is None:
+                pending.setdefault(p.key, p)
+        checked = await asyncio.gather(*(self._check(job) for job in pending.values()))
+        results = dict(zip(pending, checked, strict=True))
+        symbolic = [
+            p
+            if isinstance(p, Verdict)
+            else Verdict.binary(p.literal, extracted=p.candidate.strip())
+            if p.literal is not None
+            else results[p.key]
+            for p in prepared
+        ]
+        if self.judge is None:
+            return symbolic
+        return list(await asyncio.gather(*(self._decide(p, v) for p, v in zip(prepared, symbolic, strict=True))))
 
-    def _prepare(self, sample: Sample[MathLabel]) -> Verdict | tuple[_Key, tuple[str, str, bool]]:
+    def _prepare(self, sample: Sample[MathLabel]) -> Verdict | _Job:
         s = self.settings
         reference = sample.label.answer.strip()
         if not reference:
@@ -93,26 +148,71 @@ class MathVerifier(PooledVerifier[MathLabel, WorkerPool]):
             return Verdict.failed(Status.FORMAT_ERROR, NO_FINAL_ANSWER)
         boxes = answer_boxes(answer, s.max_answer_chars)
         if boxes and boxes[-1].too_long:
-            return Verdict.failed(
-                Status.FORMAT_ERROR, f"\\boxed{{}} answer longer than {s.max_answer_chars} characters"
-            )
+            too_long = f"\\boxed{{}} answer longer than {s.max_answer_chars} characters"
+            return Verdict.failed(Status.FORMAT_ERROR, too_long)
         if len(boxes) > 1:
             # A piecewise-boxed answer goes to math-verify's own extraction, which joins the
             # boxes into one set exactly as it does for a reference written that way.
             candidate, is_boxed = ", ".join(f"\\boxed{{{b.content}}}" for b in boxes), False
         elif boxes:
             candidate, is_boxed = boxes[0].content or "", True
-            literal = _literal_verdict(reference, candidate)
-            if literal is not None:
-                return Verdict.binary(literal, extracted=candidate.strip())
+        elif s.no_box == "reject":
+            return Verdict.failed(Status.FORMAT_ERROR, "no \\boxed{} answer (math.no_box: reject)")
+        elif s.no_box == "answer_phrase":
+            # The phrase and what it says go to math-verify's extraction, which reads its anchors,
+            # delimiters and number formats ("The final answer is $10,455$. I hope it is correct.").
+            tail = answer[-s.tail_chars :]
+            phrase = answer_phrase(tail, s.max_answer_chars)
+            if phrase is None:
+                return Verdict.failed(Status.FORMAT_ERROR, "no \\boxed{} answer and no 'Answer:' phrase")
+            candidate, is_boxed = tail[phrase.start : phrase.end], False
         else:
             candidate, is_boxed = answer[-s.tail_chars :], False
-            if not candidate.strip():
-                return Verdict.failed(Status.FORMAT_ERROR, "empty final answer")
+        if not candidate.strip():
+            return Verdict.failed(Status.FORMAT_ERROR, "empty final answer")
+        shown_answer = candidate
+        if s.decimal_comma:
+            reference, candidate = decimal_commas(reference), decimal_commas(candidate)
+        literal = _literal_verdict(reference, candidate) if is_boxed else None
         digest = candidate if len(candidate) <= _MEMO_INLINE_CHARS else hashlib.blake2b(candidate.encode()).hexdigest()
-        return (reference, is_boxed, digest), (reference, candidate, is_boxed)
+        return _Job(sample, (reference, is_boxed, digest), reference, candidate, is_boxed, shown_answer, literal)
 
-    async def _check(self, key: _Key, reference: str, candidate: str, boxed: bool) -> Verdict:
+    async def _decide(self, job: Verdict | _Job, symbolic: Verdict) -> Verdict:
+        """With a judge: ask it about a job math-verify found incorrect or could not read (never about
+        two unequal number literals: no reading makes 42 equal 43); say which path decided."""
+        if not isinstance(job, _Job) or symbolic.status not in _JUDGEABLE:
+            return symbolic
+        if symbolic.status is Status.CORRECT or job.literal is not None:
+            return replace(symbolic, details={**symbolic.details, "decided_by": "symbolic"})
+        assert self.judge is not None
+        outcomes = self.ctx.metrics.judge_outcomes
+        question = question_text(job.sample.label.question, job.sample.prompt, self.settings.judge.max_question_chars)
+        try:
+            judged = await self.judge.score(
+                {"question": question, "reference": job.sample.label.answer.strip(), "answer": job.shown_answer}
+            )
+        except JudgeFailure as exc:
+            outcomes.labels("math", "failed").inc()
+            reason = f"judge failed: {exc}"
+            if self.settings.fallback == "infra_error":
+                return Verdict.failed(Status.INFRA_ERROR, reason, symbolic=symbolic.status.value)
+            return replace(symbolic, details={**symbolic.details, "decided_by": "symbolic", "judge": reason})
+        passed = judged.score >= self.settings.judge.threshold
+        outcomes.labels("math", "flipped" if passed else "upheld").inc()
+        kept = {k: v for k, v in symbolic.details.items() if k != "reason"}
+        return Verdict.binary(
+            passed,
+            **kept,
+            decided_by="judge",
+            symbolic=symbolic.status.value,
+            judge_score=judged.score,
+            p_yes=judged.p_yes,
+            p_no=judged.p_no,
+            judge_model=self.settings.judge.model,
+        )
+
+    async def _check(self, job: _Job) -> Verdict:
+        key = job.key
         hit = self._memo.get(key)
         if hit is not None:
             self._memo.move_to_end(key)
@@ -126,7 +226,7 @@ class MathVerifier(PooledVerifier[MathLabel, WorkerPool]):
         fut: asyncio.Future[Verdict] = asyncio.get_running_loop().create_future()
         self._inflight[key] = fut
         try:
-            result = await self._run(key, reference, candidate, boxed)
+            result = await self._run(job)
             fut.set_result(result)
             return result
         except BaseException as exc:
@@ -136,15 +236,15 @@ class MathVerifier(PooledVerifier[MathLabel, WorkerPool]):
         finally:
             del self._inflight[key]
 
-    async def _run(self, key: _Key, reference: str, candidate: str, boxed: bool) -> Verdict:
+    async def _run(self, job: _Job) -> Verdict:
         try:
-            status, details = await self.pool.run(reference, candidate, boxed, affinity=hash(reference))
+            status, details = await self.pool.run(job.reference, job.candidate, job.boxed, affinity=hash(job.reference))
         except Exception as exc:  # noqa: BLE001 - failure_verdict logs what is not an infrastructure failure
             verdict = failure_verdict(exc, "math check")
         else:
             verdict = _verdict(status, details)
         if not verdict.mask:  # a failure of ours says nothing about the pair: ask again next time
-            self._remember(key, verdict)
+            self._remember(job.key, verdict)
         return verdict
 
     def _remember(self, key: _Key, result: Verdict) -> None:

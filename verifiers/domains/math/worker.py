@@ -22,6 +22,7 @@ logging.getLogger("math_verify").setLevel(logging.CRITICAL)
 
 _references: OrderedDict[str, list[Any]] = OrderedDict()
 _reference_cache_size = 10_000
+_percent = "math_verify"
 
 
 # One of each common answer shape (MATH-style datasets), compared both ways: SymPy's first
@@ -57,8 +58,9 @@ def configure(settings: MathSettings) -> None:
     math-verify up: its first LaTeX parse initialises the ANTLR grammar and SymPy's
     caches (about a second), which must not land on the first live request.
     """
-    global _reference_cache_size
+    global _reference_cache_size, _percent
     _reference_cache_size = settings.reference_cache_size
+    _percent = settings.percent
     fast_parsing.install()
     for reference, answer in WARM_UP:
         check(reference, answer, boxed=True)
@@ -99,12 +101,26 @@ def _tiny_numbers_differ(gold: list[Any], target: list[Any]) -> bool:
     return False
 
 
+# latex2sympy reads `X\%` (and "X percent") as X * UnevaluatedExpr(1/100), which math-verify compares
+# leniently: the value X/100, and for an integer X also X itself. `math.percent` replaces the marker:
+# `fraction` by 1/100 (exactly X/100), `number` by 1 (X, the sign ignored).
+_PERCENT_MARK = sympy.UnevaluatedExpr(sympy.Rational(1, 100))
+_PERCENT_AS = {"fraction": sympy.Rational(1, 100), "number": sympy.Integer(1)}
+
+
+def _read_percent(parsed: list[Any]) -> list[Any]:
+    value = _PERCENT_AS.get(_percent)
+    if value is None:
+        return parsed
+    return [p.xreplace({_PERCENT_MARK: value}) if isinstance(p, sympy.Basic) else p for p in parsed]
+
+
 def _parsed_reference(reference: str) -> list[Any]:
     hit = _references.get(reference)
     if hit is not None:
         _references.move_to_end(reference)
         return hit
-    parsed: list[Any] = parse(_as_latex(reference), parsing_timeout=None)
+    parsed = _read_percent(parse(_as_latex(reference), parsing_timeout=None))
     if _reference_cache_size:
         _references[reference] = parsed
         if len(_references) > _reference_cache_size:
@@ -129,7 +145,8 @@ def check(reference: str, candidate: str, boxed: bool) -> tuple[str, dict[str, A
             # the second SymPy conversion matters because converting is most of the cost.
             return "correct", {"extracted": candidate.strip()}
         candidate = _normalise(candidate)
-        target = parse("\\boxed{" + candidate + "}" if boxed else candidate, parsing_timeout=None)
+        text = "\\boxed{" + candidate + "}" if boxed else candidate
+        target = _read_percent(parse(text, parsing_timeout=None))
         extracted = next((p for p in target if isinstance(p, str)), None)
         if not target:
             return "format_error", {"reason": "no answer could be extracted"}
