@@ -154,6 +154,77 @@ def test_code(tmp_path):
     assert [r["reason"].split(" ")[0] for r in rejects] == ["input_output", "no", "unit_tests", "not"]
 
 
+GPQA_HEADER = ["Record ID", "Question", "Correct Answer", "Incorrect Answer 1", "Incorrect Answer 2",
+               "Incorrect Answer 3", "High-level domain"]
+GPQA_ROWS = [
+    ["rec1", "Which particle mediates the electromagnetic force?", "photon", "gluon", "W boson", "graviton",
+     "Physics"],
+    ["rec2", "What is the pH of pure water at 25 C?", "7", "0", "14", "1", "Chemistry"],
+    ["rec3", "Which organelle makes ATP?", "mitochondrion", "ribosome", "", "nucleus", "Biology"],
+]
+MCQ_ROWS = [
+    {"question": "Which gas dominates Earth's atmosphere?", "options": ["oxygen", "nitrogen", "argon", "CO2"],
+     "answer": "B", "src": "mmlu-pro"},
+    {"question": "2 + 2?", "choices": {"A": "3", "B": "4", "C": "5"}, "answer_index": 1},
+    {"problem": "Largest planet?", "options": json.dumps(["Mars", "Jupiter"]), "answer": "Jupiter"},
+    {"responses_create_params": {"input": [{"role": "user", "content": "Pick one.\nA: cat\nB: dog"}]},
+     "options": [{"A": "cat"}, {"B": "dog"}], "expected_answer": "A"},
+    {"question": "No options here?", "answer": "A"},
+    {"question": "Bad answer", "options": ["x", "y"], "answer": "Q"},
+    {"question": "Twins", "options": ["x", "x"], "answer": "A"},
+]
+
+
+def write_gpqa(path: Path, rows: list[list[str]]) -> Path:
+    import csv
+
+    with path.open("w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(GPQA_HEADER)
+        writer.writerows(rows)
+    return path
+
+
+def test_gpqa_csv_options_are_shuffled_deterministically(tmp_path):
+    source = write_gpqa(tmp_path / "gpqa_main.csv", GPQA_ROWS)
+    code, rows, rejects = run(tmp_path, "mcq", source)
+    assert code == 0 and [r["reason"] for r in rejects] == ["GPQA answers has an empty or non-text option"]
+    first = labels(rows)
+    for label, raw in zip(first, GPQA_ROWS, strict=False):
+        assert label["domain"] == "mcq" and sorted(label["options"].values()) == sorted(raw[2:6])
+        assert label["options"][label["answer"]] == raw[2]  # the letter points at the correct answer
+    user = rows[0]["input"][-1]["content"]
+    assert user.startswith(GPQA_ROWS[0][1]) and "\\boxed{}" in user and user.endswith(" /think")
+    assert all(f"{letter}) {text}" in user for letter, text in first[0]["options"].items())
+    assert rows[0]["datasource"] == "Physics"
+    assert labels(run(tmp_path, "mcq", source)[1]) == first  # the same file again
+    reseeded = [labels(run(tmp_path, "mcq", source, "--seed", str(seed))[1])[0]["answer"] for seed in range(12)]
+    assert len(set(reseeded)) > 1  # the correct answer is not pinned to one position
+
+    many = write_gpqa(tmp_path / "many.csv", [[f"r{i}", f"Q{i}?", "right", "w1", "w2", "w3", "x"] for i in range(40)])
+    positions = {label["answer"] for label in labels(run(tmp_path, "mcq", many)[1])}
+    assert positions == {"A", "B", "C", "D"}
+
+
+def test_lettered_and_nemo_gym_mcq_rows(tmp_path):
+    source = write_jsonl(tmp_path / "mcq.jsonl", MCQ_ROWS)
+    code, rows, rejects = run(tmp_path, "mcq", source, "--mode", "keep")
+    assert code == 0
+    assert labels(rows) == [
+        {"domain": "mcq", "answer": "B", "options": {"A": "oxygen", "B": "nitrogen", "C": "argon", "D": "CO2"}},
+        {"domain": "mcq", "answer": "B", "options": {"A": "3", "B": "4", "C": "5"}},
+        {"domain": "mcq", "answer": "B", "options": {"A": "Mars", "B": "Jupiter"}},
+        {"domain": "mcq", "answer": "A", "options": {"A": "cat", "B": "dog"}},
+    ]
+    assert rows[0]["input"][-1]["content"].endswith("D) CO2\n\nAnswer with the letter of the correct option, "
+                                                    "and put it within \\boxed{}.")
+    assert rows[0]["datasource"] == "mmlu-pro"
+    assert rows[3]["input"] == [{"role": "user", "content": "Pick one.\nA: cat\nB: dog"}]  # NeMo-Gym prompt kept
+    assert [r["reason"].split(" (")[0] for r in rejects] == [
+        "no options", "answer 'Q' is neither an option letter nor an option's text", "options has two options with "
+        "the same text"]
+
+
 def test_labels_are_accepted_by_every_registered_domain(tmp_path):
     """Each converter's labels against the label model of its domain, for every domain served by
     this checkout (the domains are developed separately; math and code are always here)."""
@@ -164,6 +235,7 @@ def test_labels_are_accepted_by_every_registered_domain(tmp_path):
         "swe": write_jsonl(tmp_path / "s.jsonl", [{"prompt": "Fix.", "golden_patch": PATCH,
                                                    "relevant_file_contents": [{"path": "f.py", "content": "x = 1\n"}]}]),
         "code": write_jsonl(tmp_path / "c.jsonl", CODE_ROWS[:2]),
+        "mcq": write_jsonl(tmp_path / "q.jsonl", MCQ_ROWS[:4]),
     }
     produced = []
     for dataset, source in sources.items():
@@ -175,7 +247,7 @@ def test_labels_are_accepted_by_every_registered_domain(tmp_path):
         if domain in DOMAINS:
             load_verifier_class(domain).label_model.model_validate(label)
             checked.add(domain)
-    assert {"math", "code"} <= checked
+    assert {"math", "code", "mcq"} <= checked
 
 
 def test_bad_usage_is_refused(tmp_path):
@@ -189,16 +261,18 @@ def test_bad_usage_is_refused(tmp_path):
 
 
 def test_converted_rows_score_through_openrlhf_dataset_code_and_the_service(tmp_path, server):
-    """math and code rows -> OpenRLHF's preprocess_data (chat template, label_key) -> /get_reward."""
+    """math, code and mcq rows -> OpenRLHF's preprocess_data (chat template, label_key) -> /get_reward."""
     math_src = write_jsonl(tmp_path / "math.jsonl", [{"problem": "What is 6*7?", "answer": "42", "source": "s"}])
     code_src = write_jsonl(tmp_path / "code.jsonl", CODE_ROWS[:2])
     _, math_rows, _ = run(tmp_path, "math", math_src)
     _, code_rows, _ = run(tmp_path, "code", code_src)
+    _, mcq_rows, _ = run(tmp_path, "mcq", write_gpqa(tmp_path / "gpqa.csv", GPQA_ROWS[:1]))
+    photon = next(letter for letter, text in labels(mcq_rows)[0]["options"].items() if text == "photon")
     tokenizer = byte_level_tokenizer()
     responses = ["6*7 = \\boxed{42}", "```python\na, b = map(int, input().split())\nprint(a + b)\n```",
-                 "```python\ndef total(xs):\n    return sum(xs)\n```"]
+                 "```python\ndef total(xs):\n    return sum(xs)\n```", f"The photon. \\boxed{{{photon}}}"]
     query, prompts, label_values = [], [], []
-    for row, response in zip(math_rows + code_rows, responses):
+    for row, response in zip(math_rows + code_rows + mcq_rows, responses, strict=True):
         prompt, label = preprocess_data(row, None, "input", "label", tokenizer.apply_chat_template)
         assert prompt.endswith("<|im_start|>assistant\n")
         query.append(prompt + "<think>ok</think>" + response + "<|im_end|>")
@@ -206,4 +280,4 @@ def test_converted_rows_score_through_openrlhf_dataset_code_and_the_service(tmp_
         label_values.append(label)
     reply = httpx.post(f"{server}/get_reward", json={"query": query, "prompts": prompts, "labels": label_values},
                        timeout=120).json()
-    assert reply["rewards"] == [1.0, 1.0, 1.0], reply
+    assert reply["rewards"] == [1.0, 1.0, 1.0, 1.0], reply

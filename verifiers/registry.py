@@ -22,6 +22,7 @@ DOMAINS: dict[str, str] = {
     "swe": "verifiers.domains.swe.verifier:SweVerifier",
     "rm": "verifiers.domains.rm.verifier:RMVerifier",
     "if_rm": "verifiers.domains.if_rm.verifier:IfRmVerifier",
+    "mcq": "verifiers.domains.mcq.verifier:McqVerifier",
 }
 
 

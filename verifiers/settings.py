@@ -27,6 +27,7 @@ from verifiers.domains.code.settings import CodeSettings
 from verifiers.domains.if_rm.settings import IfRmSettings
 from verifiers.domains.ifeval.settings import IFEvalSettings
 from verifiers.domains.math.settings import MathSettings
+from verifiers.domains.mcq.settings import McqSettings
 from verifiers.domains.rm.settings import RMSettings
 from verifiers.domains.swe.settings import SweSettings
 from verifiers.registry import DOMAINS
@@ -195,6 +196,7 @@ class Settings(BaseSettings):
     swe: SweSettings = Field(default_factory=SweSettings)
     rm: RMSettings = Field(default_factory=RMSettings)
     if_rm: IfRmSettings = Field(default_factory=IfRmSettings)
+    mcq: McqSettings = Field(default_factory=McqSettings)
     ray: RaySettings = Field(default_factory=RaySettings)
     stats: StatsSettings = Field(default_factory=StatsSettings)
     health: HealthSettings = Field(default_factory=HealthSettings)

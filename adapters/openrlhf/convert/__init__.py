@@ -1,4 +1,5 @@
-"""Dataset converters: NVIDIA Nemotron-Cascade RL datasets -> OpenRLHF prompt JSONL.
+"""Dataset converters: NVIDIA Nemotron-Cascade RL datasets (and GPQA-style multiple choice) -> OpenRLHF
+prompt JSONL.
 
 Each output row is `{"input": [chat messages], "label": "<JSON label>", "datasource": str}`; the
 label follows the service's label schema for its domain (docs/api.md) and carries `domain`, since

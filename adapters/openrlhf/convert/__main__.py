@@ -13,7 +13,7 @@ import functools
 import sys
 from pathlib import Path
 
-from adapters.openrlhf.convert import code_tests, nemotron
+from adapters.openrlhf.convert import code_tests, nemotron, science
 from adapters.openrlhf.convert.chat import MODES
 from adapters.openrlhf.convert.rows import Converter, convert_files
 
@@ -24,6 +24,7 @@ DATASETS = {
     "rlhf": (nemotron.rlhf_prompt, "both", "nvidia/Nemotron-Cascade-RL-RLHF"),
     "swe": (nemotron.swe_task, "think", "nvidia/Nemotron-Cascade-RL-SWE"),
     "code": (code_tests.code_problem, "think", "competitive coding with unit tests (NeMo-Gym / TACO style)"),
+    "mcq": (science.mcq_question, "think", "multiple-choice science (GPQA, MMLU-Pro style, NeMo-Gym mcqa)"),
 }
 
 
@@ -32,19 +33,20 @@ def build_parser() -> argparse.ArgumentParser:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("dataset", choices=sorted(DATASETS),
                         help="; ".join(f"{k}: {v[2]}" for k, v in DATASETS.items()))
-    parser.add_argument("inputs", nargs="+", type=Path, help=".jsonl, .json or .parquet files")
+    parser.add_argument("inputs", nargs="+", type=Path, help=".jsonl, .json, .csv or .parquet files")
     parser.add_argument("-o", "--output", type=Path, required=True, help="OpenRLHF JSONL to write")
     parser.add_argument("--rejects", type=Path, help="write one JSON line per rejected row (file, row, reason)")
     parser.add_argument("--mode", choices=MODES, help="append /think or /no_think to the last user turn; "
                         "both = alternate per row; keep = leave the prompt as is (default per dataset: "
                         + ", ".join(f"{k} {v[1]}" for k, v in DATASETS.items()) + ")")
-    parser.add_argument("--instruction", help="math/code: text appended to the problem "
-                        "(default asks for \\boxed{} / a ```python block)")
+    parser.add_argument("--instruction", help="math/code/mcq: text appended to the problem "
+                        "(default asks for \\boxed{} / a ```python block / a boxed letter)")
     parser.add_argument("--group-size", type=int, help="ifeval: emit the thinking model's IF + RM label "
                         "(domain if_rm); must equal rollout.n_samples_per_prompt")
     parser.add_argument("--max-prompt-chars", type=int, help="swe: reject longer prompts")
     parser.add_argument("--time-limit-s", type=float, help="code: per-test time limit in the label")
     parser.add_argument("--memory-mb", type=int, help="code: memory limit in the label")
+    parser.add_argument("--seed", type=int, help="mcq: seed of the per-row option shuffle of GPQA rows (default 0)")
     return parser
 
 
@@ -52,8 +54,9 @@ def converter(args: argparse.Namespace) -> Converter:
     func, default_mode, _ = DATASETS[args.dataset]
     options: dict[str, object] = {"mode": args.mode or default_mode}
     allowed = {"math": {"instruction"}, "code": {"instruction", "time_limit_s", "memory_mb"},
-               "ifeval": {"group_size"}, "swe": {"max_prompt_chars"}, "rlhf": set()}[args.dataset]
-    for name in ("instruction", "group_size", "max_prompt_chars", "time_limit_s", "memory_mb"):
+               "ifeval": {"group_size"}, "swe": {"max_prompt_chars"}, "rlhf": set(),
+               "mcq": {"instruction", "seed"}}[args.dataset]
+    for name in ("instruction", "group_size", "max_prompt_chars", "time_limit_s", "memory_mb", "seed"):
         value = getattr(args, name)
         if value is None:
             continue

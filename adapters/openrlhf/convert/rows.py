@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -15,7 +16,8 @@ class Reject(ValueError):
 
 
 def read_rows(path: Path) -> Iterator[tuple[int, Any]]:
-    """(row number from 1, row) from a .jsonl, .json (a list, or {"data": [...]}) or .parquet file.
+    """(row number from 1, row) from a .jsonl, .json (a list, or {"data": [...]}), .csv (a header
+    line, as GPQA ships) or .parquet file.
 
     A line of a .jsonl file that is not JSON is yielded as a `Reject`, so it is reported like any
     other bad row instead of ending the conversion.
@@ -27,6 +29,9 @@ def read_rows(path: Path) -> Iterator[tuple[int, Any]]:
         except ImportError:
             raise SystemExit("reading .parquet needs pyarrow: pip install 'cascade-verifiers[convert]'") from None
         yield from enumerate(pq.read_table(path).to_pylist(), 1)
+    elif suffix == ".csv":
+        with path.open(newline="") as f:
+            yield from enumerate(csv.DictReader(f), 1)
     elif suffix == ".json":
         data = json.loads(path.read_text())
         rows = data.get("data") if isinstance(data, dict) else data
