@@ -22,7 +22,7 @@ import math
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 from pydantic import BaseModel, Field, SecretStr
@@ -65,6 +65,18 @@ class JudgeSettings(BaseModel):
         """The longest one question may take: every attempt running into its timeout, with the longest
         pauses between them. Queueing for a slot counts against it too."""
         return worst_case_s(self.timeout_s, self.retries)
+
+
+class JudgedSettings(Protocol):
+    """The settings section of a domain that may ask a judge (`JudgedVerifier`)."""
+
+    @property
+    def judge(self) -> JudgeSettings: ...
+
+    @property
+    def fallback(self) -> str:
+        """What a sample gets when the judge fails (each domain's choices)."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)

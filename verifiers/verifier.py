@@ -15,11 +15,13 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic
 
 from pydantic import BaseModel
 
+from verifiers.judge import Judge, JudgedSettings, JudgePrompt
 from verifiers.pools import PoolFactory, PoolT, build_pool
 from verifiers.sample import LabelT, Sample
 from verifiers.verdict import Verdict
 
 if TYPE_CHECKING:
+    from verifiers.judge import Judge
     from verifiers.metrics import Metrics
     from verifiers.settings import Settings
 
@@ -104,3 +106,34 @@ class PooledVerifier(Verifier[LabelT], Generic[LabelT, PoolT]):
     def readiness(self) -> Readiness:
         alive = self.pool.alive
         return Readiness(alive > 0, {"workers_alive": alive, "workers": self.pool.size})
+
+
+class JudgedVerifier(PooledVerifier[LabelT, PoolT]):
+    """A pooled verifier that may also ask an LLM judge (math, swe). Its settings section has `judge`
+    (a `JudgeSettings`) and `fallback`; it names its prompt in `judge_prompt`. The base class makes
+    the judge's client in `start` when `<domain>.judge.url` is set, starts and stops it with the
+    pool, and its readiness names the judge and what happens when the judge fails."""
+
+    settings: JudgedSettings
+    judge_prompt: ClassVar[JudgePrompt]
+    judge: Judge | None = None  # made by `start` when the domain's judge.url is set
+
+    async def start(self) -> None:
+        await super().start()
+        if self.settings.judge.url:
+            self.judge = Judge(self.settings.judge, self.judge_prompt, self.domain, self.ctx.metrics)
+            await self.judge.start()
+
+    async def close(self) -> None:
+        await super().close()
+        if self.judge is not None:
+            await self.judge.close()
+
+    def readiness(self) -> Readiness:
+        pool = super().readiness()
+        detail = {**pool.detail, "judge": self.settings.judge.url, "fallback": self.settings.fallback}
+        return Readiness(pool.ready, detail)
+
+    def count_judged(self, outcome: str) -> None:
+        """One sample the judge was asked about, by outcome (`verifiers_judge_outcomes`)."""
+        self.ctx.metrics.judge_outcomes.labels(self.domain, outcome).inc()

@@ -28,12 +28,12 @@ from verifiers.domains.math.extract import answer_boxes, decimal_commas
 from verifiers.domains.math.judge_prompt import PROMPT, question_text
 from verifiers.domains.math.settings import MathSettings
 from verifiers.errors import failure_verdict
-from verifiers.judge import Judge, JudgeFailure
+from verifiers.judge import JudgeFailure
 from verifiers.pools import WorkerPool, Workers
 from verifiers.sample import Sample
 from verifiers.text import NO_FINAL_ANSWER, answer_phrase, final_answer
 from verifiers.verdict import Status, Verdict
-from verifiers.verifier import PooledVerifier, Readiness, VerifierContext
+from verifiers.verifier import JudgedVerifier, VerifierContext
 
 
 class MathLabel(BaseModel):
@@ -84,36 +84,18 @@ class _Job:
     literal: bool | None  # two number literals, decided here: equal or not
 
 
-class MathVerifier(PooledVerifier[MathLabel, WorkerPool]):
+class MathVerifier(JudgedVerifier[MathLabel, WorkerPool]):
     domain = "math"
     label_model = MathLabel
     settings: MathSettings
     pool_factory = Workers("math", "verifiers.domains.math.worker")
+    judge_prompt = PROMPT
 
     def __init__(self, ctx: VerifierContext) -> None:
         super().__init__(ctx)
         self._memo: OrderedDict[_Key, Verdict] = OrderedDict()
         self._inflight: dict[_Key, asyncio.Future[Verdict]] = {}
-        self.judge: Judge | None = None  # made by `start` when math.judge.url is set
         self._cache = ctx.metrics.cache
-
-    async def start(self) -> None:
-        await super().start()
-        if self.settings.judge.url:
-            self.judge = Judge(self.settings.judge, PROMPT, "math", self.ctx.metrics)
-            await self.judge.start()
-
-    async def close(self) -> None:
-        await super().close()
-        if self.judge is not None:
-            await self.judge.close()
-
-    def readiness(self) -> Readiness:
-        pool = super().readiness()
-        if not self.settings.judge.url:
-            return pool
-        detail = {**pool.detail, "judge": self.settings.judge.url, "fallback": self.settings.fallback}
-        return Readiness(pool.ready, detail)
 
     async def verify_batch(self, samples: Sequence[Sample[MathLabel]]) -> list[Verdict]:
         prepared = [self._prepare(s) for s in samples]
@@ -185,20 +167,19 @@ class MathVerifier(PooledVerifier[MathLabel, WorkerPool]):
         if symbolic.status is Status.CORRECT or job.literal is not None:
             return replace(symbolic, details={**symbolic.details, "decided_by": "symbolic"})
         assert self.judge is not None
-        outcomes = self.ctx.metrics.judge_outcomes
         question = question_text(job.sample.label.question, job.sample.prompt, self.settings.judge.max_question_chars)
         try:
             judged = await self.judge.score(
                 {"question": question, "reference": job.sample.label.answer.strip(), "answer": job.shown_answer}
             )
         except JudgeFailure as exc:
-            outcomes.labels("math", "failed").inc()
+            self.count_judged("failed")
             reason = f"judge failed: {exc}"
             if self.settings.fallback == "infra_error":
                 return Verdict.failed(Status.INFRA_ERROR, reason, symbolic=symbolic.status.value)
             return replace(symbolic, details={**symbolic.details, "decided_by": "symbolic", "judge": reason})
         passed = judged.score >= self.settings.judge.threshold
-        outcomes.labels("math", "flipped" if passed else "upheld").inc()
+        self.count_judged("flipped" if passed else "upheld")
         kept = {k: v for k, v in symbolic.details.items() if k != "reason"}
         return Verdict.binary(
             passed,

@@ -13,36 +13,19 @@ from verifiers.domains.swe.label import SweLabel
 from verifiers.domains.swe.settings import SweSettings
 from verifiers.domains.swe.shaping import Candidate
 from verifiers.errors import failure_verdict
-from verifiers.judge import Judge, JudgeFailure
+from verifiers.judge import JudgeFailure
 from verifiers.pools import WorkerPool, Workers
 from verifiers.sample import Sample
 from verifiers.verdict import Status, Verdict
-from verifiers.verifier import PooledVerifier, Readiness
+from verifiers.verifier import JudgedVerifier
 
 
-class SweVerifier(PooledVerifier[SweLabel, WorkerPool]):
+class SweVerifier(JudgedVerifier[SweLabel, WorkerPool]):
     domain = "swe"
     label_model = SweLabel
     settings: SweSettings
     pool_factory = Workers("swe", "verifiers.domains.swe.worker")
-    judge: Judge | None = None  # the s_sem judge, made by `start` when swe.judge.url is set
-
-    async def start(self) -> None:
-        await super().start()
-        if self.settings.judge.url:
-            self.judge = Judge(self.settings.judge, PROMPT, "swe", self.ctx.metrics)
-            await self.judge.start()
-
-    async def close(self) -> None:
-        await super().close()
-        if self.judge is not None:
-            await self.judge.close()
-
-    def readiness(self) -> Readiness:
-        pool = super().readiness()
-        return Readiness(
-            pool.ready, {**pool.detail, "judge": self.settings.judge.url, "fallback": self.settings.fallback}
-        )
+    judge_prompt = PROMPT
 
     async def verify(self, sample: Sample[SweLabel]) -> Verdict:
         try:
@@ -54,15 +37,14 @@ class SweVerifier(PooledVerifier[SweLabel, WorkerPool]):
         if self.judge is None:
             return self._fallback(graded, "no judge configured (swe.judge.url)")
         issue = issue_text(sample.label.issue, sample.prompt, self.settings.max_issue_chars)
-        outcomes = self.ctx.metrics.judge_outcomes
         try:
             judged = await self.judge.score(
                 {"issue": issue, "golden_patch": graded.golden_patch, "candidate_patch": graded.candidate_patch}
             )
         except JudgeFailure as exc:
-            outcomes.labels("swe", "failed").inc()
+            self.count_judged("failed")
             return self._fallback(graded, f"judge failed: {exc}")
-        outcomes.labels("swe", "scored").inc()
+        self.count_judged("scored")
         details = {
             **graded.details,
             "s_sem": judged.score,
