@@ -17,7 +17,11 @@ class ScoreItem(BaseModel):
     domain: str = Field(description="A registered domain", json_schema_extra={"enum": [*sorted(DOMAINS)]})
     response: str = Field(description="The model's full response (thinking included, prompt excluded).")
     label: dict[str, Any] | str = Field(description="Domain label object, or a JSON string / bare math answer.")
-    prompt: str | None = Field(None, description="The prompt, for domains that use it (rm, if_rm).")
+    prompt: str | None = Field(
+        None,
+        description="The prompt, for domains that use it (rm, if_rm; the question shown to the math and swe "
+        "judges; a thinking block its chat template opened).",
+    )
     group_id: str | None = Field(None, description="Ties the G samples of one prompt (if_rm).")
 
 
