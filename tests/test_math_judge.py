@@ -31,6 +31,7 @@ SAMPLES = [
     ("number word", "5", r"\boxed{\text{five}}", None),
     ("wrong", r"\frac{1}{2}", r"\boxed{\frac{1}{3}}", None),
     ("unequal literals", "42", r"\boxed{43}", None),
+    ("distinct tiny numbers", r"\frac{1}{2004!}", r"\boxed{\frac{1}{2006!}}", None),
     ("inequality", "[2, 5]", r"\boxed{2 \le x \le 5}", CHATML.format(q="Solve |x - 3.5| <= 1.5.")),
     ("no answer extracted", "7", "I could not finish this one.", None),
     ("unclosed thinking", "7", r"<think> \boxed{7}", None),
@@ -79,6 +80,7 @@ async def test_the_judge_is_asked_exactly_about_what_math_verify_rejects_and_fli
     by_name = dict(zip(names, on, strict=True))
     assert by_name["symbolic correct"].details["decided_by"] == "symbolic"
     assert by_name["unequal literals"].details["decided_by"] == "symbolic"
+    assert by_name["distinct tiny numbers"].status is Status.INCORRECT
     unclosed = by_name["unclosed thinking"]
     assert unclosed.status is Status.FORMAT_ERROR and "decided_by" not in unclosed.details
     assert by_name["no answer extracted"].details["symbolic"] == "format_error"

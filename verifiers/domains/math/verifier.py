@@ -24,6 +24,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 
+from verifiers.domains.math import DISTINCT_TINY_NUMBERS
 from verifiers.domains.math.extract import answer_boxes, decimal_commas
 from verifiers.domains.math.judge_prompt import PROMPT, question_text
 from verifiers.domains.math.settings import MathSettings
@@ -161,10 +162,12 @@ class MathVerifier(JudgedVerifier[MathLabel, WorkerPool]):
 
     async def _decide(self, job: Verdict | _Job, symbolic: Verdict) -> Verdict:
         """With a judge: ask it about a job math-verify found incorrect or could not read (never about
-        two unequal number literals: no reading makes 42 equal 43); say which path decided."""
+        a difference that is exact: two unequal number literals, distinct tiny numbers); say which
+        path decided."""
         if not isinstance(job, _Job) or symbolic.status not in _JUDGEABLE:
             return symbolic
-        if symbolic.status is Status.CORRECT or job.literal is not None:
+        exact = job.literal is not None or symbolic.details.get("reason") == DISTINCT_TINY_NUMBERS
+        if symbolic.status is Status.CORRECT or exact:
             return replace(symbolic, details={**symbolic.details, "decided_by": "symbolic"})
         assert self.judge is not None
         question = question_text(job.sample.label.question, job.sample.prompt, self.settings.judge.max_question_chars)

@@ -15,7 +15,7 @@ from typing import Any
 import sympy
 from math_verify import parse, verify
 
-from verifiers.domains.math import fast_parsing
+from verifiers.domains.math import DISTINCT_TINY_NUMBERS, fast_parsing
 from verifiers.domains.math.settings import MathSettings
 
 logging.getLogger("math_verify").setLevel(logging.CRITICAL)
@@ -152,10 +152,7 @@ def check(reference: str, candidate: str, boxed: bool) -> tuple[str, dict[str, A
             return "format_error", {"reason": "no answer could be extracted"}
         ok = verify(gold, target, timeout_seconds=None)
         if ok and _tiny_numbers_differ(gold, target):
-            return "incorrect", {
-                "extracted": extracted,
-                "reason": "distinct numbers below 1e-6 (math-verify rounds them equal)",
-            }
+            return "incorrect", {"extracted": extracted, "reason": DISTINCT_TINY_NUMBERS}
         return ("correct" if ok else "incorrect"), {"extracted": extracted}
     except MemoryError:
         return "error", {"reason": "answer exhausted the worker's memory limit"}
