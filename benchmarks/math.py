@@ -43,6 +43,7 @@ from tests.conftest import running_server  # noqa: E402
 from tests.judge_server import judge_server  # noqa: E402
 from verifiers.domains.math.worker import WARM_UP  # noqa: E402
 from verifiers.engine import Engine  # noqa: E402
+from verifiers.metrics import Metrics  # noqa: E402
 from verifiers.sample import Sample  # noqa: E402
 from verifiers.settings import Settings  # noqa: E402
 from verifiers.verdict import Verdict  # noqa: E402
@@ -116,9 +117,9 @@ def baseline(warm: Items, items: Items) -> tuple[float, list[bool]]:
     return time.perf_counter() - started, results
 
 
-async def engine_run(warm: Items, items: Items, settings: Settings | None = None,
+async def engine_run(warm: Items, items: Items, settings: Settings | None = None, metrics: Metrics | None = None,
                      warmed: Callable[[], None] = lambda: None) -> tuple[float, list[Verdict]]:
-    async with Engine(settings or Settings()) as engine:
+    async with Engine(settings or Settings(), metrics) as engine:
         def samples(batch: Items) -> list[Sample]:
             return [Sample("math", r, engine.parse_label("math", g), prompt=p) for p, r, g in batch]
 
@@ -130,14 +131,24 @@ async def engine_run(warm: Items, items: Items, settings: Settings | None = None
         return time.perf_counter() - started, verdicts
 
 
-async def judge_run(warm: Items, items: Items, delay_s: float) -> tuple[float, int, int]:
-    """(elapsed, samples the judge decided, judge requests) of the engine with the judge on."""
+async def judge_run(warm: Items, items: Items, delay_s: float) -> tuple[float, int, int, float]:
+    """(elapsed, samples the judge decided, judge requests, mean seconds per judge request) of the
+    engine with the judge on, measured workload only."""
+    metrics = Metrics()
+
+    def judge_totals() -> tuple[float, float, int]:
+        value = metrics.registry.get_sample_value
+        labels = {"domain": "math"}
+        return (value("verifiers_judge_latency_seconds_sum", labels) or 0.0,
+                value("verifiers_judge_latency_seconds_count", labels) or 0.0, len(server.requests))
+
     async with judge_server(p_yes=0.3, delay_s=delay_s) as server:
-        before: list[int] = []
-        elapsed, verdicts = await engine_run(warm, items, Settings(math={"judge": {"url": server.url}}),
-                                             lambda: before.append(len(server.requests)))
+        before: list[tuple[float, float, int]] = []
+        settings = Settings(math={"judge": {"url": server.url}})
+        elapsed, verdicts = await engine_run(warm, items, settings, metrics, lambda: before.append(judge_totals()))
         judged = sum(v.details.get("decided_by") == "judge" for v in verdicts)
-        return elapsed, judged, len(server.requests) - before[0]
+        (s0, n0, r0), (s1, n1, r1) = before[0], judge_totals()
+        return elapsed, judged, r1 - r0, (s1 - s0) / max(n1 - n0, 1)
 
 
 async def http_run(url: str, warm: Items, items: Items, connections: int) -> tuple[float, list[float], list[float]]:
@@ -189,10 +200,10 @@ def main() -> None:
           f"p99 {quantile(lat, 0.99) * 1000:.1f} ms, max {max(lat) * 1000:.1f} ms")
     print(f"agreement with the baseline verdicts: engine {agree_engine}/{n}, http {agree_http}/{n}")
     if args.judge:
-        t_judge, judged, requests = asyncio.run(judge_run(warm, items, args.judge_delay_ms / 1000))
+        t_judge, judged, requests, per_request = asyncio.run(judge_run(warm, items, args.judge_delay_ms / 1000))
         print(f"judge fallback (in-test judge, {args.judge_delay_ms:g} ms per answer): "
-              f"engine {n / t_judge:.1f} items/s; "
-              f"{judged}/{n} samples decided by the judge in {requests} requests; "
+              f"engine {n / t_judge:.1f} items/s; {judged}/{n} samples decided by the judge in {requests} "
+              f"requests ({per_request * 1000:.1f} ms each, slot wait and retries included); "
               f"+{(t_judge - t_eng) * 1000 / max(judged, 1):.2f} ms wall time per judged sample")
 
 
