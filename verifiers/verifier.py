@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, ClassVar, Generic
 
 from pydantic import BaseModel
 
-from verifiers.judge import Judge, JudgedSettings, JudgePrompt
+from verifiers.errors import failure_verdict
+from verifiers.judge import Judge, JudgedSettings, JudgeFailure, JudgePrompt
 from verifiers.pools import PoolFactory, PoolT, build_pool
 from verifiers.sample import LabelT, Sample
 from verifiers.verdict import Verdict
@@ -137,3 +138,10 @@ class JudgedVerifier(PooledVerifier[LabelT, PoolT]):
     def count_judged(self, outcome: str) -> None:
         """One sample the judge was asked about, by outcome (`verifiers_judge_outcomes`)."""
         self.ctx.metrics.judge_outcomes.labels(self.domain, outcome).inc()
+
+    def judge_failed(self, failure: JudgeFailure, **details: Any) -> Verdict:
+        """The verdict of `fallback: infra_error` when the judge failed: a `JudgeFailure` is an
+        `InfraFailure`, so the one rule (`failure_verdict`) makes it a masked `infra_error`; `details`
+        (what the domain found before asking) are kept beside its reason."""
+        verdict = failure_verdict(failure, "judge")
+        return replace(verdict, details={**details, **verdict.details})

@@ -177,9 +177,9 @@ class MathVerifier(JudgedVerifier[MathLabel, WorkerPool]):
             )
         except JudgeFailure as exc:
             self.count_judged("failed")
-            reason = f"judge failed: {exc}"
             if self.settings.fallback == "infra_error":
-                return Verdict.failed(Status.INFRA_ERROR, reason, symbolic=symbolic.status.value)
+                return self.judge_failed(exc, symbolic=symbolic.status.value)
+            reason = f"judge failed: {exc}"
             return replace(symbolic, details={**symbolic.details, "decided_by": "symbolic", "judge": reason})
         passed = judged.score >= self.settings.judge.threshold
         self.count_judged("flipped" if passed else "upheld")

@@ -43,6 +43,8 @@ class SweVerifier(JudgedVerifier[SweLabel, WorkerPool]):
             )
         except JudgeFailure as exc:
             self.count_judged("failed")
+            if self.settings.fallback == "infra_error":
+                return self.judge_failed(exc, **graded.details)
             return self._fallback(graded, f"judge failed: {exc}")
         self.count_judged("scored")
         details = {
@@ -55,6 +57,8 @@ class SweVerifier(JudgedVerifier[SweLabel, WorkerPool]):
         return Verdict(Status.INCORRECT, judged.score, judged.score, details)
 
     def _fallback(self, graded: Candidate, reason: str) -> Verdict:
+        """No judge configured, or the judge failed under `fallback: lexical`: s_lex is the reward, or
+        (no judge, `fallback: infra_error`) the sample is masked."""
         if self.settings.fallback == "infra_error":
             return Verdict.failed(Status.INFRA_ERROR, reason, **graded.details)
         return Verdict(Status.INCORRECT, graded.s_lex, graded.s_lex, {**graded.details, "judge": reason})
