@@ -2,22 +2,27 @@
 
 Processes (`docs/sandbox.md` has the full picture):
 
-    runner ── zygote ── job init (one per job) ── test processes (the program; its assert driver)
+    runner ── zygote ─┬─ job init (one per runner) ── test processes (the program; its assert driver)
+                      └─ judge init (one per runner, once a label has judge programs) ── interactors, checkers
 
 - The **runner** reads jobs (framed JSON) and judges; it never forks a test itself, so no test can
   inherit a job's expected outputs from its memory.
 - The **zygote** is a second interpreter, exec'd fresh with common modules preloaded, that never
-  reads a job. For each job it forks a **job init**.
-- The **job init** is PID 1 of a fresh PID, mount and IPC namespace (backends that allow
-  namespaces) with a fresh `/tmp`, `/dev/shm` and `/proc`: nothing a sample leaves behind outlives
-  its job, and since it is its namespace's init, the sample's processes can neither kill nor stop
-  it. It forks each test process from its preloaded interpreter, reaps every process of the test
-  (orphans included, so their CPU time is counted), and kills them all after each test.
+  reads a job. It forks the **job init** (and a new one should an init fail).
+- The **job init** is PID 1 of a PID namespace of its own (backends that allow namespaces), with
+  its `/proc`; for each job it enters fresh mount and IPC namespaces with a fresh `/tmp`,
+  `/dev/shm` and `/work` (a container's are emptied instead): nothing a sample leaves behind
+  outlives its job, and since it is its namespace's init, the sample's processes can neither kill
+  nor stop it. It forks each test process from its preloaded interpreter, reaps every process of
+  the test (orphans included, so their CPU time is counted), and kills them all after each test.
+  Once a label with judge programs (an interactor, a checker) comes, a second, sibling init hosts
+  them, renewed the same way for each job that has some: the program can neither see nor signal
+  it (a uid of their own in a container).
 - A **test process** sets its limits, drops every privilege (another uid, or no capabilities in a
   user namespace), sets `no_new_privs` and a seccomp filter, then runs the program in-process
-  (Python) or execs it (a compiled binary). Assert tests run their asserts in a separate **driver**
-  process that calls the program's functions over a pipe: the program can neither read the asserts
-  nor write the driver's report.
+  (Python) or execs it (a compiled binary, a JVM, PyPy: the `LANGUAGES` table). Assert tests run
+  their asserts in a separate **driver** process that calls the program's functions over a pipe:
+  the program can neither read the asserts nor write the driver's report.
 
 `runner.py sandbox ...` is the local backend's entry point: it builds the namespaces and a private,
 read-only root file system (bubblewrap's layout) and then serves as PID 1 of it. `runner.py serve`
@@ -39,19 +44,21 @@ import io
 import json
 import math
 import os
+import re
 import resource
 import select
 import selectors
 import shutil
 import signal
 import socket
+import stat
 import struct
 import sys
 import tempfile
 import time
 import traceback
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, BinaryIO, TypedDict, cast
 
 if TYPE_CHECKING:
@@ -62,9 +69,10 @@ if TYPE_CHECKING:
 
 class Limits(TypedDict, total=False):
     time_s: float  # CPU seconds, summed over every process and thread of the test
-    memory_mb: int  # address space per process, and resident memory summed over the test's processes
+    memory_mb: int  # resident memory summed over the test's processes (and address space per process, see Language)
     output_bytes: int  # more stdout than this is OLE
     nproc: int  # processes at once (RLIMIT_NPROC, where the uid is the runner's own)
+    stack_mb: int  # the stack of every thread started with the default size (RLIMIT_STACK; Java's -Xss)
 
 
 class Test(TypedDict, total=False):
@@ -74,18 +82,34 @@ class Test(TypedDict, total=False):
     code: str  # assert-based: run by the driver against the program's functions
 
 
+class JudgeProgram(TypedDict, total=False):
+    """A program of the label's (an interactor or an output checker), run on the judge side."""
+
+    program: str  # its source; a Kattis checker without one is the default output validator
+    language: str  # a key of LANGUAGES
+    convention: str  # "testlib" | "kattis" | "cms" (checkers), "testlib" | "kattis" (interactors)
+    flags: list[str]  # Kattis validator flags: extra arguments, and the default validator's options
+
+
 class Job(TypedDict, total=False):
-    language: str  # "python" | "cpp"
+    language: str  # a key of LANGUAGES
     program: str
     tests: list[Test]
     fn_name: str | None
-    checker: Any  # "tokens" | "exact" | {"program": python source}
+    checker: Any  # "tokens" | "exact" | {"program": python special judge} | JudgeProgram
+    interactor: JudgeProgram  # interactive: the program talks to this instead of reading its input
+    testlib_h: str  # the operator's testlib.h, when a judge program of the testlib convention needs it
+    files: dict[str, str]  # {"input": name, "output": name}: file I/O in the work dir instead of stdin/stdout
+    grader: dict[str, str]  # IOI: files built with the program (name -> text); its sources are compiled in
+    subtasks: list[list[int]]  # test indices per subtask: early exit skips only tests of lost subtasks
+    subtask_rule: str  # "min": a subtask is lost when a test scores 0 (IOI); "all": when one is not AC
     limits: Limits
     early_exit: bool
 
 
 class TestResult(TypedDict, total=False):
     verdict: str
+    score: float  # 0..1: 1 for AC, a checker's partial score for PA, else 0
     time_s: float
     wall_s: float
     memory_kb: int
@@ -94,26 +118,31 @@ class TestResult(TypedDict, total=False):
 
 class JobResult(TypedDict, total=False):
     verdict: str
+    detail: str  # why, for a job-level verdict (JE: the label's judge program failed, a language is missing)
     tests: list[TestResult]
     compile: dict[str, Any]
+    judges: dict[str, str]  # how each judge program of the label's was had: "compiled", "cached", "interpreted"
     error: str  # the runner itself failed: the host turns this into infra_error
 
 
 class Verdict(str, enum.Enum):  # noqa: UP042 - the sandbox's interpreter may predate StrEnum (3.11)
     AC = "AC"  # accepted
+    PA = "PA"  # partially accepted: a checker's score between 0 and 1
     WA = "WA"  # wrong answer
     TLE = "TLE"  # over the CPU limit (or the wall-clock backstop)
     MLE = "MLE"  # over the memory limit
     RE = "RE"  # runtime error: a signal or a non-zero exit
     OLE = "OLE"  # over the output limit
     CE = "CE"  # compile error
+    JE = "JE"  # judge error: the label's interactor or checker failed, or its language is missing (the label's fault)
+    SKIPPED = "SKIPPED"  # not run: every subtask it belongs to was already lost
 
 
 CHILD_SETUP_FAILED = 99  # exit status of a test process whose sandbox setup failed (an infra fault)
 SANDBOX_UNAVAILABLE = 70  # exit status of `runner.py sandbox` when the kernel refuses to build it
 UNAVAILABLE_PREFIX = "sandbox unavailable: "  # starts its one line on stderr then
-DEFAULT_LIMITS: Limits = {"time_s": 2.0, "memory_mb": 512, "output_bytes": 1 << 24, "nproc": 64}
-COMPILE_LIMITS: Limits = {"time_s": 30.0, "memory_mb": 2048, "output_bytes": 1 << 16, "nproc": 64}
+DEFAULT_LIMITS: Limits = {"time_s": 2.0, "memory_mb": 512, "output_bytes": 1 << 24, "nproc": 64, "stack_mb": 256}
+COMPILE_MEMORY_MB = 2048
 
 _MAX_FRAME = 256 * 1024 * 1024
 _STDERR_KEEP = 4096
@@ -126,12 +155,139 @@ _TICK = os.sysconf("SC_CLK_TCK")
 _PAGE = os.sysconf("SC_PAGE_SIZE")
 _PATH = "/usr/local/bin:/usr/bin:/bin"
 SANDBOX_PATH = "/opt/sandbox/runner.py"  # where this file sits inside a sandbox (image and local root)
+JUDGE_UID_OFFSET = 1000  # in a container, judge programs run as the test uid + this (Sandbox.judge_uid)
+MAX_STACK_MB = 1024  # the zygote starts with this stack limit, so a test's stack can grow to any Limits.stack_mb
 
 
 def wall_limit_s(time_s: float) -> float:
     """The wall-clock backstop of a test. Generous: the verdict is CPU time, so a busy machine (or a
     neighbour's CPU hog) must not turn a correct program into TLE; only sleepers meet this limit."""
     return max(3 * time_s, time_s + 3.0)
+
+
+# ---------------------------------------------------------------- languages
+
+
+@dataclass(frozen=True)
+class Language:
+    """Everything the sandbox needs to build and run one language; `LANGUAGES` is the one table.
+
+    Argument templates: {src} the source file, {dir} the build directory, {exe} the binary in it,
+    {main} the entry point `main_pattern` finds in the source (Java's public class), {memory_mb} and
+    {stack_mb} the test's limits. The compile runs in the build directory (paths relative to it);
+    `output` is what it must leave there. No `run`: Python, in the job init's preloaded interpreter."""
+
+    name: str
+    tags: tuple[str, ...]  # fence tags that select it (the first block of an answer: ```cpp)
+    source: str  # the source file's name
+    compile: tuple[str, ...] = ()  # argv; none: nothing to build
+    compile_s: float = 0.0  # the compiler's CPU budget (its wall limit is wall_limit_s of it)
+    run: tuple[str, ...] = ()
+    packages: tuple[str, ...] = ()  # the Debian packages that provide it, in the image and on the host
+    output: str = "main"  # what a successful compile leaves in the build directory ({main} allowed)
+    # RLIMIT_AS = the memory limit, so a huge allocation fails at once instead of racing the memory
+    # poll. Off for runtimes that reserve far more address space than they use (the JVM): their
+    # limit is the resident sum alone, which every language gets (`Limits.memory_mb`).
+    address_space: bool = True
+    main_pattern: str = ""  # a regex whose first group names {main}; "Main" when it finds none
+
+    def argv(self, template: tuple[str, ...], build: str, source: str, limits: Limits) -> list[str]:
+        values = {
+            "src": os.path.join(build, self.source_name(source)),
+            "dir": build,
+            "exe": os.path.join(build, "main"),
+            "main": self._main(source),
+            "memory_mb": int(limits["memory_mb"]),
+            "stack_mb": int(limits.get("stack_mb", 256)),
+        }
+        return [part.format(**values) for part in template]
+
+    def source_name(self, source: str) -> str:
+        return self.source.format(main=self._main(source))
+
+    def output_name(self, source: str) -> str:
+        return self.output.format(main=self._main(source))
+
+    def _main(self, source: str) -> str:
+        found = re.search(self.main_pattern, source, re.MULTILINE) if self.main_pattern else None
+        return found.group(1) if found else "Main"
+
+    def missing(self) -> str | None:
+        """Why this sandbox cannot run the language (its compiler or runtime is not installed), or None."""
+        for argv in (self.compile, self.run):
+            if argv and "{" not in argv[0] and shutil.which(argv[0], path=_PATH) is None:
+                return (
+                    f"language {self.name} is not installed in this sandbox: no {argv[0]} "
+                    f"(Debian package {', '.join(self.packages)})"
+                )
+        return None
+
+
+_CODEFORCES_FLAGS = ("-O2", "-DONLINE_JUDGE", "-pipe")  # as Codeforces builds C and C++ (its stack: Limits.stack_mb)
+LANGUAGES: dict[str, Language] = {
+    lang.name: lang
+    for lang in (
+        Language("python", ("python", "py", "python3"), "solution.py", packages=("python3",)),
+        # PyPy's build is a syntax check (as DOMjudge builds it: `pypy3 -m py_compile`).
+        Language(
+            "pypy",
+            ("pypy", "pypy3"),
+            "solution.py",
+            ("pypy3", "-m", "py_compile", "{src}"),
+            30.0,
+            ("pypy3", "{src}"),
+            ("pypy3",),
+            output="solution.py",
+        ),
+        Language(
+            "cpp",
+            ("cpp", "c++", "cc", "cxx"),
+            "main.cpp",
+            ("g++", *_CODEFORCES_FLAGS, "-std=c++17", "-o", "{exe}", "{src}"),
+            30.0,
+            ("{exe}",),
+            ("g++",),
+        ),
+        Language(
+            "c",
+            ("c",),
+            "main.c",
+            ("gcc", *_CODEFORCES_FLAGS, "-std=gnu11", "-o", "{exe}", "{src}", "-lm"),
+            30.0,
+            ("{exe}",),
+            ("gcc", "libc6-dev"),
+        ),
+        Language(
+            "java",
+            ("java",),
+            "{main}.java",
+            ("javac", "-J-Xmx1g", "-J-XX:+UseSerialGC", "-encoding", "UTF-8", "-d", "{dir}", "{src}"),
+            30.0,
+            (
+                "java",
+                "-Xmx{memory_mb}m",
+                "-Xss{stack_mb}m",
+                "-XX:+UseSerialGC",
+                "-DONLINE_JUDGE=true",
+                "-cp",
+                "{dir}",
+                "{main}",
+            ),
+            ("openjdk-17-jdk-headless",),
+            output="{main}.class",
+            address_space=False,
+            main_pattern=r"^\s*public\s+(?:(?:final|abstract|strictfp)\s+)*class\s+([A-Za-z_$][\w$]*)",
+        ),
+    )
+}
+
+
+def language_for_tag(tag: str | None) -> str:
+    """The language a fence tag selects; Python for none or an unknown one."""
+    for lang in LANGUAGES.values():
+        if tag in lang.tags:
+            return lang.name
+    return "python"
 
 
 # ---------------------------------------------------------------- framing
@@ -170,11 +326,13 @@ def _read_exact(stream: BinaryIO, n: int) -> bytes | None:
 # ---------------------------------------------------------------- output checkers
 
 
+_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")  # what scanf's %lf reads: no "1_000", no "inf"
+
+
 def _num(tok: str) -> float | None:
-    try:
-        value = float(tok)
-    except ValueError:
+    if not _NUMBER.fullmatch(tok):
         return None
+    value = float(tok)
     return value if math.isfinite(value) else None
 
 
@@ -192,6 +350,47 @@ def tokens_equal(got: str, want: str, tol: float = 1e-6) -> bool:
         if abs(fx - fy) > tol and abs(fx - fy) > tol * abs(fy):
             return False
     return True
+
+
+def kattis_default(got: str, want: str, flags: list[str]) -> str | None:
+    """Kattis' default output validator (problemtools, support/default_validator): None when `got`
+    is accepted, else the reason. Tokens compare case-insensitively unless `case_sensitive`; with a
+    float tolerance, an answer token that is a number accepts any number within the absolute or the
+    relative tolerance; `space_change_sensitive` makes whitespace count exactly. Raises ValueError
+    for a flag it does not know (the label's fault)."""
+    case_sensitive = space_sensitive = False
+    abs_tol = rel_tol = -1.0
+    args = iter(flags)
+    for flag in args:
+        if flag == "case_sensitive":
+            case_sensitive = True
+        elif flag == "space_change_sensitive":
+            space_sensitive = True
+        elif flag in ("float_tolerance", "float_absolute_tolerance", "float_relative_tolerance"):
+            value = _num(next(args, ""))
+            if value is None:
+                raise ValueError(f"validator flag {flag} needs a number")
+            abs_tol = value if flag != "float_relative_tolerance" else abs_tol
+            rel_tol = value if flag != "float_absolute_tolerance" else rel_tol
+        else:
+            raise ValueError(f"unknown output validator flag {flag!r}")
+    split = (lambda text: re.findall(r"\s+|\S+", text)) if space_sensitive else str.split
+    a, b = split(got), split(want)
+    for i, (x, y) in enumerate(zip(a, b, strict=False)):
+        if y.isspace() or x.isspace():
+            if x != y:
+                return f"whitespace differs at token {i + 1}"
+            continue
+        fy = _num(y) if abs_tol >= 0 or rel_tol >= 0 else None
+        if fy is not None:
+            fx = _num(x)
+            if fx is None or not (abs(fx - fy) <= abs_tol or abs(fx - fy) <= rel_tol * abs(fy)):
+                return f"token {i + 1}: expected {y[:30]!r} within tolerance, got {x[:30]!r}"
+        elif (x != y) if case_sensitive else (x.lower() != y.lower()):
+            return f"token {i + 1}: expected {y[:30]!r}, got {x[:30]!r}"
+    if len(a) != len(b):
+        return "the output ended early" if len(a) < len(b) else "trailing output"
+    return None
 
 
 def _canon(value: Any) -> Any:
@@ -600,14 +799,25 @@ class Sandbox:
     isolation: str = "none"
     test_uid: int | None = None  # None: tests keep the runner's uid and drop every capability
     work_root: str = "/work"
+    judge_root: str = "/judge"  # compiled judge programs of labels, kept across jobs (`JobRun.build_judge`)
     tmp_mb: int = 512
     shm_mb: int = 64
     work_mb: int = 512
     seccomp: SeccompFilter | None = field(default=None, repr=False)
+    judges: bool = False  # this side runs the label's judge programs (a judge init's view of the sandbox)
 
     @property
     def namespaces(self) -> bool:
         return self.isolation == "namespaces"
+
+    @property
+    def judge_uid(self) -> int | None:
+        """The uid judge programs run as. In a container (no namespaces per job) a uid of their own,
+        so the program, which runs beside them, can neither signal nor read them; with namespaces the
+        judges get sibling namespaces the program cannot see into, and keep the test uid."""
+        if self.isolation == "container" and self.test_uid is not None:
+            return self.test_uid + JUDGE_UID_OFFSET
+        return self.test_uid
 
     def to_json(self) -> str:
         """How the zygote is told (one argument: it parses no command line, so it imports less,
@@ -617,6 +827,7 @@ class Sandbox:
                 "isolation": self.isolation,
                 "test_uid": self.test_uid,
                 "work_root": self.work_root,
+                "judge_root": self.judge_root,
                 "tmp_mb": self.tmp_mb,
                 "shm_mb": self.shm_mb,
                 "work_mb": self.work_mb,
@@ -628,12 +839,13 @@ class Sandbox:
         return cls(**json.loads(text), seccomp=_seccomp())
 
     def describe(self) -> dict[str, Any]:
-        """What the host reports in /ready: how tests are confined here."""
+        """What the host reports in /ready: how tests are confined here, and which languages it runs."""
         return {
             "isolation": self.isolation,
             "seccomp": bool(self.seccomp),
             "test_uid": "own uid, no capabilities" if self.test_uid is None else self.test_uid,
             "user_namespace": self.namespaces and os.geteuid() == 0 and _in_user_namespace(),
+            "languages": {name: lang.missing() or "ok" for name, lang in LANGUAGES.items()},
         }
 
 
@@ -661,15 +873,19 @@ def _child_setup(box: Sandbox, request: dict[str, Any], fds: list[int]) -> None:
     limits: Limits = request["limits"]
     cpu = max(1, math.ceil(float(limits["time_s"])))
     resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
-    mem = int(limits["memory_mb"]) * 1024 * 1024
-    resource.setrlimit(resource.RLIMIT_AS, (mem, mem))
+    if request.get("address_space", True):
+        mem = int(limits["memory_mb"]) * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (mem, mem))
+    # Judges give programs a large stack (Codeforces 256 MB): deep recursion is no runtime error.
+    stack = min(int(limits.get("stack_mb", DEFAULT_LIMITS["stack_mb"])), MAX_STACK_MB) << 20
+    resource.setrlimit(resource.RLIMIT_STACK, (stack, stack))
     resource.setrlimit(resource.RLIMIT_FSIZE, (64 << 20, 64 << 20))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     nproc = int(limits.get("nproc", 64))  # per uid: each runner's tests have a uid of their own
     resource.setrlimit(resource.RLIMIT_NPROC, (nproc, nproc))
-    try:  # should the runner's cgroup fill up, the kernel's OOM killer takes a test, not the runner
+    try:  # should the runner's cgroup fill up, the kernel's OOM killer takes the program, then a judge, never us
         with open("/proc/self/oom_score_adj", "w") as f:
-            f.write("1000")
+            f.write("500" if box.judges else "1000")
     except OSError:
         pass
     if box.test_uid is not None and os.geteuid() == 0:
@@ -683,10 +899,15 @@ def _child_setup(box: Sandbox, request: dict[str, Any], fds: list[int]) -> None:
     os.environ.update({"PATH": _PATH, "HOME": request["workdir"], "LANG": "C.UTF-8"})
 
 
-def _ready(fd: int) -> None:
-    """Tell the runner the sandbox is set up: from here on, how the process ends is the program's."""
+def _ready(fd: int, until_exec: bool = False) -> None:
+    """Tell the runner the sandbox is set up: from here on, how the process ends is the program's.
+    `until_exec`: the pipe stays open until the exec that follows, so its end tells the runner that
+    the program runs (an interactor must, before its program may fill the uid's process table)."""
     os.write(fd, b"1")
-    os.close(fd)
+    if until_exec:
+        fcntl.fcntl(fd, fcntl.F_SETFD, fcntl.FD_CLOEXEC)
+    else:
+        os.close(fd)
 
 
 def _python_streams() -> None:
@@ -703,8 +924,8 @@ def _run_program(request: dict[str, Any], ready_fd: int) -> None:
         _python_streams()
         if hasattr(sys, "set_int_max_str_digits"):
             sys.set_int_max_str_digits(0)
-        sys.setrecursionlimit(100_000)
-        sys.argv = ["solution.py"]
+        sys.setrecursionlimit(1_000_000)  # the stack (RLIMIT_STACK) is the real bound, as in a compiled language
+        sys.argv = list(request.get("argv", ["solution.py"]))
         namespace: dict[str, Any] = {"__name__": "__main__", "__builtins__": __builtins__}
         role = request["role"]
         try:
@@ -925,8 +1146,8 @@ def _test_process(box: Sandbox, fds: list[int], workdir: str) -> None:
         role = request["role"]
         if role == "exec":
             signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # Python ignores it; a compiled program must not
-            _ready(ready)
-            os.execve(request["argv"][0], request["argv"], dict(os.environ))
+            _ready(ready, until_exec=True)
+            os.execvpe(request["argv"][0], request["argv"], dict(os.environ))  # PATH: the sandbox's own
         elif role == "driver":
             prctl(PR_SET_DUMPABLE, 0)  # the program may share our uid: no /proc/<us>/mem for it
             _run_driver(request, ready)
@@ -962,14 +1183,14 @@ def recv_message(sock: socket.socket, max_fds: int = 0) -> tuple[dict[str, Any] 
 
 class JobInitProcess:
     """The init's own state: which spawned processes are whose (by the runner's sequence number),
-    and the work directories it made for them."""
+    the work directories it made for them, and the files to hand over when they end."""
 
     def __init__(self, box: Sandbox, sock: socket.socket) -> None:
         self.box, self.sock = box, sock
         self.tracked: dict[int, int] = {}  # pid -> seq
         self.dirs: list[str] = []  # the current test's work directories
+        self.collect: dict[int, tuple[str, list[str]]] = {}  # seq -> (its work dir, files to hand over at its end)
         self.root = box.work_root  # the job's: a fresh tmpfs (namespaces), emptied (container), temporary ("none")
-        self.build = os.path.join(self.root, "build")
 
     def serve(self) -> None:
         """Serve job, spawn, sweep, seal and end requests until the runner goes; never returns.
@@ -1012,13 +1233,24 @@ class JobInitProcess:
     def _handle(self, message: dict[str, Any], fds: list[int]) -> None:
         op = message["op"]
         if op == "spawn":
-            self._spawn(int(message["seq"]), str(message["dir"]), fds)
+            self._spawn(
+                int(message["seq"]),
+                str(message["dir"]),
+                fds,
+                list(message.get("files", [])),
+                list(message.get("collect", [])),
+            )
         elif op == "sweep":
             exits = _sweep(self.box, self.tracked)
             self._remove_dirs()
             send_message(self.sock, {"op": op, "cpu": _children_cpu(), "exits": exits})
         elif op == "seal":
-            send_message(self.sock, {"op": op, "exe": self._seal(str(message["exe"]))})
+            send_message(self.sock, {"op": op, "dir": self._seal(_plain(str(message["dir"])), str(message["output"]))})
+        elif op == "hand":
+            names, handed = self._hand(_plain(str(message["dir"])))
+            send_message(self.sock, {"op": op, "files": names}, handed)
+            for fd in handed:
+                os.close(fd)
         elif op == "job":
             self._new_job()
             send_message(self.sock, {"op": op})
@@ -1029,7 +1261,9 @@ class JobInitProcess:
     def _new_job(self) -> None:
         """A sample's own /tmp, /dev/shm, /work and System V IPC. In namespaces: a new mount and
         IPC namespace each time (the previous job's are freed with its last process), where the
-        copied old tmpfs mounts are detached and fresh ones mounted; no process is forked for it."""
+        copied old tmpfs mounts are detached and fresh ones mounted; no process is forked for it.
+        The judges' side keeps its view of the compiled judges (and the program's side its empty
+        one): mounted once when the init started, copied into every new mount namespace."""
         if self.box.namespaces:
             unshare(CLONE_NEWNS | CLONE_NEWIPC)
             for path, size, mode in (
@@ -1041,17 +1275,36 @@ class JobInitProcess:
                 mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, f"size={size}m,mode={mode}")
         elif self.box.isolation == "none":
             self.root = tempfile.mkdtemp(prefix="cascade-job-")
-            self.build = os.path.join(self.root, "build")
+        elif self.box.judges:  # a container: beside the program's work dirs, the judges' uid's alone
+            self.root = os.path.join(self.box.work_root, "judge")
+            shutil.rmtree(self.root, ignore_errors=True)  # none should be left: the last job's end emptied /work
+            os.mkdir(self.root, 0o700)
+            if self.box.test_uid is not None:
+                os.chown(self.root, self.box.test_uid, self.box.test_uid)
 
-    def _spawn(self, seq: int, directory: str, fds: list[int]) -> None:
-        if directory == "build":
-            workdir = self.build
-        else:
+    def _spawn(self, seq: int, directory: str, fds: list[int], files: list[str], collect: list[str]) -> None:
+        """Fork a test process in a work dir of its own ("test"), or in a build directory (a
+        compile). `fds`: the request, then one per name in `files` (their contents, written into
+        the work dir first; a name ending in "/" is a directory), then the process's own."""
+        if directory == "test":
             workdir = os.path.join(self.root, f"t{seq}")
             self.dirs.append(workdir)
+        else:
+            workdir = os.path.join(self.root, _plain(directory))
         os.mkdir(workdir)
-        if self.box.test_uid is not None and os.geteuid() == 0:
-            os.chown(workdir, self.box.test_uid, self.box.test_uid)
+        owner = self.box.test_uid if self.box.test_uid is not None and os.geteuid() == 0 else None
+        for name, fd in zip(files, fds[1 : 1 + len(files)], strict=True):
+            _write_from(
+                fd,
+                os.path.join(workdir, *(_plain(part) for part in name.rstrip("/").split("/"))),
+                name.endswith("/"),
+                owner,
+            )
+        fds = [fds[0], *fds[1 + len(files) :]]
+        if owner is not None:
+            os.chown(workdir, owner, owner)
+        if collect:
+            self.collect[seq] = (workdir, collect)
         pid = os.fork()
         if pid == 0:
             _test_process(self.box, fds, workdir)
@@ -1060,39 +1313,75 @@ class JobInitProcess:
         self.tracked[pid] = seq
 
     def _report_ends(self) -> None:
-        """Tell the runner about spawned processes that ended; say whether the test is over
-        (nothing of it left), in which case its work dirs go and no sweep is needed."""
+        """Tell the runner about spawned processes that ended, with the files it asked for (an
+        output file, a judge's feedback); say whether the test is over (nothing of it left), in
+        which case its work dirs go and no sweep is needed."""
         ends = _reap(self.tracked, block=False)
         if not ends:
             return
+        handed = {seq: self._collected(seq) for seq in ends}
         alone = _no_children()
         if alone:
             self._remove_dirs()
         for seq, end in ends.items():
+            names, fds = handed[seq]
             send_message(
-                self.sock, {"exit": seq, "end": end, "alone": alone and not self.tracked, "cpu": _children_cpu()}
+                self.sock,
+                {"exit": seq, "end": end, "alone": alone and not self.tracked, "cpu": _children_cpu(), "files": names},
+                fds,
             )
+            for fd in fds:
+                os.close(fd)
+
+    def _collected(self, seq: int) -> tuple[list[str], list[int]]:
+        """The files `seq` was to leave, opened (regular files only, links not followed: a link to
+        a file of ours would make us hand it over for the program)."""
+        workdir, names = self.collect.pop(seq, ("", []))
+        found, fds = [], []
+        for name in names:
+            fd = _open_regular(os.path.join(workdir, name))
+            if fd is not None:
+                found.append(name)
+                fds.append(fd)
+        return found, fds
+
+    def _hand(self, directory: str) -> tuple[list[str], list[int]]:
+        """Every file of a sealed build directory, opened: the runner keeps compiled judges."""
+        root = os.path.join(self.root, directory)
+        names, fds = [], []
+        for dirpath, _, filenames in os.walk(root):
+            for filename in filenames:
+                fd = _open_regular(os.path.join(dirpath, filename))
+                if fd is not None:
+                    names.append(os.path.relpath(os.path.join(dirpath, filename), root))
+                    fds.append(fd)
+        return names, fds
 
     def _remove_dirs(self) -> None:
         for path in self.dirs:
             shutil.rmtree(path, ignore_errors=True)
         self.dirs.clear()
 
-    def _seal(self, exe: str) -> str | None:
+    def _seal(self, directory: str, output: str) -> str | None:
         """After the compile: the build directory becomes read-only to tests, so no test can swap
-        the program for the next one. The program's path, if the compiler left it there."""
-        path = os.path.join(self.build, exe)
-        if not os.path.isfile(path):
+        the program for the next one. Its path, if the compiler left `output` there."""
+        build = os.path.join(self.root, directory)
+        if not os.path.isfile(os.path.join(build, output)):
             return None
+        for dirpath, dirnames, filenames in os.walk(build):
+            for name in [*dirnames, *filenames]:
+                path = os.path.join(dirpath, name)
+                if os.geteuid() == 0 and self.box.test_uid is not None:
+                    os.lchown(path, 0, 0)
+                if not os.path.islink(path):
+                    os.chmod(path, 0o555)
         if os.geteuid() == 0 and self.box.test_uid is not None:
-            os.chown(path, 0, 0)
-            os.chown(self.build, 0, 0)
-        os.chmod(path, 0o555)
-        os.chmod(self.build, 0o555)
+            os.chown(build, 0, 0)
+        os.chmod(build, 0o555)
         if self.box.namespaces:  # a test in a user namespace owns what we own: read-only by mount
-            mount(self.build, self.build, None, MS_BIND)
-            mount(None, self.build, None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV)
-        return path
+            mount(build, build, None, MS_BIND)
+            mount(None, build, None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV)
+        return build
 
     def _end_job(self) -> None:
         """Kill whatever of the job is left. In a container, where /tmp, /dev/shm, /work and
@@ -1104,6 +1393,37 @@ class JobInitProcess:
             _empty_container_state(self.box)
         elif self.box.isolation == "none":
             shutil.rmtree(self.root, ignore_errors=True)
+
+
+def _plain(name: str) -> str:
+    """A name the runner gave for a file or directory in a work dir: one path component."""
+    if not name or "/" in name or name in (".", ".."):
+        raise ValueError(f"not a plain file name: {name!r}")
+    return name
+
+
+def _write_from(fd: int, path: str, directory: bool, owner: int | None) -> None:
+    """Create `path` (parents within the work dir included) from what `fd` holds, or as a directory."""
+    os.makedirs(path if directory else os.path.dirname(path), exist_ok=True)
+    if not directory:
+        with os.fdopen(fd, "rb", closefd=False) as src, open(path, "wb") as dst:
+            os.lseek(fd, 0, os.SEEK_SET)
+            shutil.copyfileobj(src, dst)
+    os.close(fd)
+    if owner is not None:
+        os.chown(path, owner, owner)
+
+
+def _open_regular(path: str) -> int | None:
+    """An fd of the regular file at `path`, or None (none there, a link, a FIFO...)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError:
+        return None
+    if stat.S_ISREG(os.fstat(fd).st_mode):
+        return fd
+    os.close(fd)
+    return None
 
 
 def _children_cpu() -> float:
@@ -1216,9 +1536,10 @@ def live_processes(candidate: Callable[[int], bool]) -> list[int]:
 
 
 def zygote_main(box: Sandbox, sock: socket.socket) -> None:
-    """Fork a job init per request ({"op": "init"} with its socket); reply {"ok"} once it runs.
-    Never holds a job: the runner keeps those. Asked once per runner, and again should an init
-    ever fail."""
+    """Fork a job init per request ({"op": "init", "judge": bool} with its socket); reply {"ok}
+    once it runs. Never holds a job: the runner keeps those. Asked once per runner for the
+    program's side (and once more for the judges' side, when a label first brings a judge
+    program), and again should an init ever fail."""
     prctl(PR_SET_DUMPABLE, 0)
     # The preloaded modules' objects leave the cyclic GC's reach: a collection in a forked test
     # would otherwise touch every one of them, copying the pages they share with us.
@@ -1233,7 +1554,7 @@ def zygote_main(box: Sandbox, sock: socket.socket) -> None:
             return
         pid = os.fork()
         if pid == 0:
-            _start_job_init(box, fds[0])
+            _start_job_init(box, fds[0], judge=bool(message.get("judge")))
         os.close(fds[0])
         _, status = os.waitpid(pid, 0)  # it exits once the init is forked: the init is then adopted
         try:
@@ -1242,9 +1563,15 @@ def zygote_main(box: Sandbox, sock: socket.socket) -> None:
             return  # the runner is gone
 
 
-def _start_job_init(box: Sandbox, job_fd: int) -> None:
+def _start_job_init(box: Sandbox, job_fd: int, judge: bool) -> None:
     """In the zygote's child: enter new PID, mount and IPC namespaces, fork their init (which
-    mounts its /proc), send its pid as the runner sees it, exit."""
+    mounts its /proc), send its pid as the runner sees it, exit.
+
+    `judge`: the init of the label's judge programs (an interactor, a checker), a sibling of the
+    program's: namespaces of its own, which the program can neither see nor signal, with the cache
+    of compiled judges read-only; the program's side gets an empty /judge instead. Both are
+    mounted here, once: every job's new mount namespace is a copy. In a container the judges run
+    as a uid of their own (`Sandbox.judge_uid`), their work dirs that uid's alone."""
     code = 1
     try:
         sock = socket.socket(fileno=job_fd)
@@ -1252,6 +1579,14 @@ def _start_job_init(box: Sandbox, job_fd: int) -> None:
             unshare(CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC)
             for path in ("/tmp", "/dev/shm", box.work_root):  # what each job's unshare replaces
                 mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m")
+            if judge:
+                _bind(box.judge_root, box.judge_root)
+            else:
+                mount(
+                    "tmpfs", box.judge_root, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=4k,mode=0555"
+                )
+        if judge:
+            box = replace(box, test_uid=box.judge_uid, judges=True)
         pid = os.fork()
         if pid == 0:
             try:
@@ -1299,17 +1634,19 @@ class _Zygote:
                 pass
         self.pid, self.sock = -1, None
 
-    def job_init(self) -> JobInit:
-        """A fresh job init; raises RuntimeError if the zygote fails twice in a row."""
+    def job_init(self, judge: bool = False) -> JobInit:
+        """A fresh job init (`judge`: the judges' side's); raises RuntimeError if the zygote fails
+        twice in a row."""
         for _ in range(2):
             ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
             try:
                 sock = self.sock or self._start()
-                send_message(sock, {"op": "init"}, [theirs.fileno()])
+                send_message(sock, {"op": "init", "judge": judge}, [theirs.fileno()])
                 theirs.close()
                 reply, _ = recv_message(sock)
                 if reply is not None and reply.get("ok"):
-                    return JobInit(ours, {os.getpid(), self.pid}, self.box.isolation != "none")
+                    box = replace(self.box, test_uid=self.box.judge_uid, judges=True) if judge else self.box
+                    return JobInit(ours, {os.getpid(), self.pid}, box)
             except (OSError, ValueError, RuntimeError):
                 pass
             theirs.close()
@@ -1321,61 +1658,98 @@ class _Zygote:
 class JobInit:
     """The runner's side of one job's init: spawn test processes, learn how they ended, sweep."""
 
-    def __init__(self, sock: socket.socket, infra: set[int], isolated: bool) -> None:
+    def __init__(self, sock: socket.socket, infra: set[int], box: Sandbox) -> None:
         sock.settimeout(_REPLY_TIMEOUT_S)
-        self.sock = sock
-        first = self._recv()
+        self.sock, self.box = sock, box
+        first, _ = self._recv()
         if "init" not in first:
             raise RuntimeError("the job init did not start")
         self.pid = int(first["init"])  # in our PID namespace
         self.infra = {*infra, self.pid}  # processes of ours, never a test's
-        self.isolated = isolated  # every process but ours is a test's (a namespace or a container)
+        self.isolated = box.isolation != "none"  # every process but ours is a test's (a namespace or a container)
         self.seq = 0
         self.ends: dict[int, list[float]] = {}  # how spawned processes ended, by seq
+        self.files: dict[int, dict[str, int]] = {}  # the files they left that we asked for, by seq: open fds
         self.alone_cpu: float | None = None  # the init's CPU total when it last had no process left
         self.cpu_reaped = 0.0  # that total at the end of the previous test
+        self._is_test: Callable[[int], bool] = self._not_infra  # until `share`
 
-    def _recv(self) -> dict[str, Any]:
+    def _recv(self) -> tuple[dict[str, Any], list[int]]:
         try:
-            message, _ = recv_message(self.sock)
+            message, fds = recv_message(self.sock, 32)
         except (OSError, ValueError) as exc:
             raise RuntimeError(f"the job init stopped answering: {exc!r}") from exc
         if message is None:
             raise RuntimeError("the job init stopped answering")
-        return message
+        return message, fds
 
-    def _note(self, message: dict[str, Any]) -> bool:
+    def _note(self, message: dict[str, Any], fds: list[int]) -> bool:
         """Take an unasked report of a process's end; False if `message` is something else."""
         if "exit" not in message:
             return False
-        self.ends[int(message["exit"])] = message["end"]
+        seq = int(message["exit"])
+        self.ends[seq] = message["end"]
+        self.files[seq] = dict(zip(message.get("files", []), fds, strict=True))
         self.alone_cpu = float(message["cpu"]) if message["alone"] else None
         return True
 
     def pump(self) -> None:
         """Read one message (the socket was readable)."""
-        self._note(self._recv())
+        self._note(*self._recv())
 
-    def _ask(self, message: dict[str, Any]) -> dict[str, Any]:
+    def _ask(self, message: dict[str, Any]) -> tuple[dict[str, Any], list[int]]:
         send_message(self.sock, message)
         while True:
-            reply = self._recv()
-            if not self._note(reply):
-                return reply
+            reply, fds = self._recv()
+            if not self._note(reply, fds):
+                return reply, fds
 
-    def spawn(self, request: dict[str, Any], fds: list[int], directory: str = "test") -> int:
+    def spawn(
+        self,
+        request: dict[str, Any],
+        fds: list[int],
+        directory: str = "test",
+        files: Mapping[str, str] | None = None,
+        collect: tuple[str, ...] = (),
+    ) -> int:
         """Start a test process (without waiting for it): its sequence number. `directory`:
-        "test" for a work dir of its own, "build" for the job's build directory."""
+        "test" for a work dir of its own, else the name of a build directory (a compile). `files`
+        are written into that directory first (a name ending in "/" is a directory); `collect`
+        names files whose contents come back when the process ends (`take_file`)."""
         self.seq += 1
         self.alone_cpu = None
-        memfd = os.memfd_create("request")
+        contents = [_memfd(name, text) for name, text in (files or {}).items()]
+        request_fd = _memfd("request", json.dumps(request))
         try:
-            os.write(memfd, json.dumps(request).encode())
-            os.lseek(memfd, 0, os.SEEK_SET)
-            send_message(self.sock, {"op": "spawn", "seq": self.seq, "dir": directory}, [memfd, *fds])
+            send_message(
+                self.sock,
+                {
+                    "op": "spawn",
+                    "seq": self.seq,
+                    "dir": directory,
+                    "files": list(files or {}),
+                    "collect": list(collect),
+                },
+                [request_fd, *contents, *fds],
+            )
         finally:
-            os.close(memfd)
+            for fd in (request_fd, *contents):
+                os.close(fd)
         return self.seq
+
+    def take_file(self, seq: int, name: str, cap: int) -> bytes | None:
+        """What the process `seq` left in `name` (b"" if nothing), None when more than `cap` bytes."""
+        fd = self.files.get(seq, {}).pop(name, None)
+        if fd is None:
+            return b""
+        with os.fdopen(fd, "rb") as f:
+            data = f.read(cap + 1)
+        return None if len(data) > cap else data
+
+    def hand_over(self, directory: str) -> dict[str, int]:
+        """The files of a sealed build directory, as open fds by relative path."""
+        reply, fds = self._ask({"op": "hand", "dir": directory})
+        return dict(zip(reply["files"], fds, strict=True))
 
     def finish(self, seqs: tuple[int, ...]) -> float:
         """End a test: the CPU seconds its processes used. No round trip when the init already
@@ -1383,16 +1757,16 @@ class JobInit:
         if self.alone_cpu is not None and all(s in self.ends for s in seqs):
             total = self.alone_cpu
         else:
-            reply = self._ask({"op": "sweep"})
+            reply, _ = self._ask({"op": "sweep"})
             for seq, end in reply["exits"].items():
                 self.ends[int(seq)] = end
             total = float(reply["cpu"])
         cpu, self.cpu_reaped, self.alone_cpu = total - self.cpu_reaped, total, None
         return cpu
 
-    def seal(self, exe: str) -> str | None:
-        """Make the build directory read-only to tests; the path of `exe` in it, if it is there."""
-        path = self._ask({"op": "seal", "exe": exe})["exe"]
+    def seal(self, directory: str, output: str) -> str | None:
+        """Make a build directory read-only to tests; its path, if the compile left `output` in it."""
+        path = self._ask({"op": "seal", "dir": directory, "output": output})[0]["dir"]
         return None if path is None else str(path)
 
     def usage(self) -> tuple[float, int, list[int]]:
@@ -1421,8 +1795,24 @@ class JobInit:
             pass
         return ticks / _TICK + reaped, pages * _PAGE // 1024, pids
 
-    def _is_test(self, pid: int) -> bool:
+    def _not_infra(self, pid: int) -> bool:
         return pid not in self.infra
+
+    def _in_namespace(self, pid: int) -> bool:
+        return pid not in self.infra and os.stat(f"/proc/{pid}/ns/pid").st_ino == self.namespace
+
+    def _of_uid(self, pid: int) -> bool:
+        return pid not in self.infra and os.stat(f"/proc/{pid}").st_uid == self.uid
+
+    def share(self) -> None:
+        """Another side (the judges') runs beside this one from now on: count only our own
+        processes, those of our PID namespace or, in a container, of our uid."""
+        if self.box.namespaces:
+            self.namespace = os.stat(f"/proc/{self.pid}/ns/pid").st_ino
+            self._is_test = self._in_namespace
+        elif self.box.test_uid is not None:
+            self.uid = self.box.test_uid
+            self._is_test = self._of_uid
 
     def begin(self) -> None:
         """A new job: fresh /tmp, /dev/shm, /work and IPC namespace (or emptied ones)."""
@@ -1430,12 +1820,27 @@ class JobInit:
 
     def end(self) -> None:
         """End the job: whatever of it is left is killed (and, in a container, emptied)."""
-        self.cpu_reaped = float(self._ask({"op": "end"})["cpu"])
+        self._close_files()
+        self.cpu_reaped = float(self._ask({"op": "end"})[0]["cpu"])
+
+    def _close_files(self) -> None:
+        for files in self.files.values():
+            for fd in files.values():
+                os.close(fd)
+        self.files.clear()
 
     def kill(self) -> None:
         """Give up on this init (it failed): it and, in namespaces, every process of its jobs go."""
+        self._close_files()
         self.sock.close()
         _signal_all([self.pid], signal.SIGKILL)
+
+
+def _memfd(name: str, data: str) -> int:
+    fd = os.memfd_create(name)
+    os.write(fd, data.encode())
+    os.lseek(fd, 0, os.SEEK_SET)
+    return fd
 
 
 # ---------------------------------------------------------------- running one test
@@ -1445,10 +1850,13 @@ class JobInit:
 class Launch:
     """What to start for one test: the program's role and, for assert tests, a driver beside it."""
 
-    request: dict[str, Any]  # role "exec" (argv) | "run" | "call" (fn_name, args) | "serve", + program
+    # role "exec" (argv, address_space) | "run" (program, argv) | "call" (fn_name, args) | "serve", + program
+    request: dict[str, Any]
     stdin: str = ""
     driver: dict[str, Any] | None = None  # {"code": asserts} for assert tests
-    directory: str = "test"  # "build": the job's build directory (the compile)
+    directory: str = "test"  # else a build directory's name (a compile)
+    files: dict[str, str] = field(default_factory=dict)  # written into its work dir first ("name/": a directory)
+    collect: tuple[str, ...] = ()  # files of its work dir whose contents come back when it ends
 
 
 @dataclass
@@ -1459,59 +1867,44 @@ class Outcome:
     cpu: float  # seconds over every process of the test but the driver
     wall: float
     memory_kb: int
-    ole: bool = False
-    wall_tle: bool = False
-    cpu_tle: bool = False  # the sum over its processes crossed the limit while it ran
-    mem_over: bool = False  # the sum of its processes' resident memory crossed the limit
+    stopped: str = ""  # why the runner stopped it: "ole", "wall", "cpu" (the sum over its processes), "memory"
     set_up: bool = True  # False: the sandbox failed to set the program's process up (an infra fault)
     stdout: bytes = b""
     stderr: bytes = b""
     result: bytes = b""  # call-based: the JSON value; assert tests: the driver's report
+    ended: bool = True  # False: still running when the test was stopped (and then killed)
+    files: dict[str, bytes | None] = field(default_factory=dict)  # Launch.collect: contents, None over the cap
 
 
-class TestRun:
-    """One test: spawn its processes, drain their output while watching its resources, tear down."""
+class _Meter:
+    """One side's CPU and resident memory against its limits, polled while a test runs."""
 
-    def __init__(self, init: JobInit, launch: Launch, limits: Limits) -> None:
-        self.init, self.launch, self.limits = init, launch, limits
+    def __init__(self, init: JobInit, limits: Limits) -> None:
+        self.init = init
+        self.time_limit, self.memory_kb = float(limits["time_s"]), int(limits["memory_mb"]) * 1024
+        self.next_pss = 0.0  # the PSS sum is dear: at most every ten polls, and only when RSS is over
+
+    def over(self, now: float) -> str:
+        """ "cpu" or "memory" when the side is over that limit, else ""."""
+        cpu, rss_kb, pids = self.init.usage()
+        if cpu > self.time_limit:
+            return "cpu"
+        if rss_kb > self.memory_kb and now >= self.next_pss:
+            self.next_pss = now + 10 * _POLL_S
+            if proportional_kb(pids) > self.memory_kb:
+                return "memory"
+        return ""
+
+
+class _Run:
+    """Pipes to the runner and their reading, shared by a test's two shapes."""
+
+    def __init__(self, limits: Limits) -> None:
+        self.limits = limits
         self.time_limit = float(limits["time_s"])
         self.cap = int(limits["output_bytes"])
-        self.mem_limit_kb = int(limits["memory_mb"]) * 1024
-        self.buffers: dict[str, bytearray] = {name: bytearray() for name in ("out", "err", "res", "ready")}
-        self.fds: dict[int, str] = {}
-        self.main = self.driver = -1  # sequence numbers of the spawned processes
-
-    def run(self) -> Outcome:
-        start = time.monotonic()
-        self._spawn()
-        ole = wall_tle = cpu_tle = mem_over = False
-        try:
-            ole, wall_tle, cpu_tle, mem_over = self._drain(start)
-        finally:
-            wall = time.monotonic() - start
-            spawned = (self.main,) if self.driver < 0 else (self.main, self.driver)
-            cpu = self.init.finish(spawned)
-            for fd in self.fds:
-                os.close(fd)
-        ends = self.init.ends
-        main = ends.pop(self.main, [signal.SIGKILL, 0.0, 0])
-        driver = ends.pop(self.driver, None)
-        if driver is not None:
-            cpu -= driver[1]
-        return Outcome(
-            status=int(main[0]),
-            cpu=max(cpu, 0.0),
-            wall=wall,
-            memory_kb=int(main[2]),
-            ole=ole,
-            wall_tle=wall_tle,
-            cpu_tle=cpu_tle,
-            mem_over=mem_over,
-            set_up=self.buffers["ready"].startswith(b"1"),
-            stdout=bytes(self.buffers["out"][: self.cap]),
-            stderr=bytes(self.buffers["err"]),
-            result=bytes(self.buffers["res"]),
-        )
+        self.buffers: dict[str, bytearray] = {}
+        self.fds: dict[int, str] = {}  # read ends we hold, by the buffer they fill ("drain": discarded)
 
     def _pipe(self, name: str) -> int:
         r, w = os.pipe()
@@ -1519,10 +1912,90 @@ class TestRun:
         self.buffers.setdefault(name, bytearray())
         return w
 
+    def _selector(self, inits: list[JobInit]) -> selectors.BaseSelector:
+        sel = selectors.DefaultSelector()
+        for fd in self.fds:
+            os.set_blocking(fd, False)
+            sel.register(fd, selectors.EVENT_READ)
+        for init in inits:
+            sel.register(init.sock, selectors.EVENT_READ, init)
+        return sel
+
+    def _wait(self, sel: selectors.BaseSelector, timeout: float) -> bool:
+        """Take what arrives within `timeout`: exits from the inits, output from the pipes. True
+        when stdout went over the cap (OLE)."""
+        for key, _ in sel.select(max(0.0, timeout)):
+            if isinstance(key.data, JobInit):
+                key.data.pump()
+            elif self._read(sel, key.fd):
+                return True
+        return False
+
+    def _read(self, sel: selectors.BaseSelector, fd: int) -> bool:
+        try:
+            chunk = os.read(fd, 1 << 16)
+        except BlockingIOError:
+            return False
+        if not chunk:
+            sel.unregister(fd)
+            return False
+        name = self.fds[fd]
+        if name == "drain":
+            return False
+        buf = self.buffers[name]
+        buf.extend(chunk)
+        if name.endswith("err") and len(buf) > _STDERR_KEEP:
+            del buf[: len(buf) - _STDERR_KEEP]
+        return name in ("out", "res") and len(buf) > (self.cap if name == "out" else _MAX_RPC_FRAME)
+
+    def _close(self) -> None:
+        for fd in self.fds:
+            os.close(fd)
+        self.fds.clear()
+
+
+class TestRun(_Run):
+    """One program (and an assert test's driver) on one side: spawn, drain output while watching
+    its resources, tear down."""
+
+    def __init__(self, init: JobInit, launch: Launch, limits: Limits) -> None:
+        super().__init__(limits)
+        self.init, self.launch = init, launch
+        self.main = self.driver = -1  # sequence numbers of the spawned processes
+
+    def run(self) -> Outcome:
+        start = time.monotonic()
+        self._spawn()
+        stopped, ended = "", False
+        try:
+            stopped = self._drain(start)
+        finally:
+            wall = time.monotonic() - start
+            ended = self.main in self.init.ends
+            cpu = self.init.finish((self.main,) if self.driver < 0 else (self.main, self.driver))
+            self._close()
+        ends = self.init.ends
+        main = ends.pop(self.main, [signal.SIGKILL, 0.0, 0])
+        driver = ends.pop(self.driver, None)
+        if driver is not None:
+            cpu -= driver[1]
+        files = {name: self.init.take_file(self.main, name, self.cap) for name in self.launch.collect}
+        return Outcome(
+            status=int(main[0]),
+            cpu=max(cpu, 0.0),
+            wall=wall,
+            memory_kb=int(main[2]),
+            stopped=stopped,
+            set_up=self.buffers["ready"].startswith(b"1"),
+            stdout=bytes(self.buffers["out"][: self.cap]),
+            stderr=bytes(self.buffers["err"]),
+            result=bytes(self.buffers.get("res", b"")),
+            ended=ended,
+            files=files,
+        )
+
     def _spawn(self) -> None:
-        stdin = os.memfd_create("stdin")
-        os.write(stdin, self.launch.stdin.encode())
-        os.lseek(stdin, 0, os.SEEK_SET)
+        stdin = _memfd("stdin", self.launch.stdin)
         out_w, err_w, ready_w = self._pipe("out"), self._pipe("err"), self._pipe("ready")
         theirs = [stdin, out_w, err_w, ready_w]
         base = {"limits": self.limits, **self.launch.request}
@@ -1530,7 +2003,13 @@ class TestRun:
             if self.launch.driver is None:
                 extra = [self._pipe("res")] if base["role"] == "call" else []
                 theirs += extra
-                self.main = self.init.spawn(base, [stdin, out_w, err_w, *extra, ready_w], self.launch.directory)
+                self.main = self.init.spawn(
+                    base,
+                    [stdin, out_w, err_w, *extra, ready_w],
+                    self.launch.directory,
+                    self.launch.files,
+                    self.launch.collect,
+                )
                 return
             calls_r, calls_w = os.pipe()
             replies_r, replies_w = os.pipe()
@@ -1541,7 +2020,7 @@ class TestRun:
             driver = {
                 "role": "driver",
                 **self.launch.driver,
-                "limits": {**self.limits, "time_s": self.time_limit + 5.0},
+                "limits": {**self.limits, "time_s": self.time_limit + JUDGE_EXTRA_S},
             }
             self.driver = self.init.spawn(
                 driver, [devnull, devnull, devnull, calls_w, replies_r, res_w, driver_ready_w]
@@ -1550,107 +2029,323 @@ class TestRun:
             for fd in theirs:
                 os.close(fd)
 
-    def _drain(self, start: float) -> tuple[bool, bool, bool, bool]:
-        """Read output until the test is over; returns (ole, wall_tle, cpu_tle, mem_over)."""
+    def _drain(self, start: float) -> str:
+        """Read output until the test is over; returns why the runner stopped it, or ""."""
         wall_limit = wall_limit_s(self.time_limit)
         # Over when the process whose end decides it has ended (the driver of an assert test, else
         # the program) and its pipes are drained; descendants holding them open are not waited for.
         decisive = self.driver if self.launch.driver is not None else self.main
-        sel = selectors.DefaultSelector()
-        for fd in self.fds:
-            os.set_blocking(fd, False)
-            sel.register(fd, selectors.EVENT_READ)
-        sel.register(self.init.sock, selectors.EVENT_READ)
+        sel = self._selector([self.init])
+        meter = _Meter(self.init, self.limits)
         next_poll = start + _POLL_S
-        next_pss = start  # the PSS sum is dear: at most every ten polls, and only when RSS is over
         ended_at = None
         try:
             while True:
                 now = time.monotonic()
                 if now - start >= wall_limit:
-                    return False, True, False, False
+                    return "wall"
                 if now >= next_poll:
                     next_poll = now + _POLL_S
-                    cpu, rss_kb, pids = self.init.usage()
-                    if cpu > self.time_limit:
-                        return False, False, True, False
-                    if rss_kb > self.mem_limit_kb and now >= next_pss:
-                        next_pss = now + 10 * _POLL_S
-                        if proportional_kb(pids) > self.mem_limit_kb:
-                            return False, False, False, True
+                    over = meter.over(now)
+                    if over:
+                        return over
                 if ended_at is None and decisive in self.init.ends:
                     ended_at = now
                 if ended_at is not None and (len(sel.get_map()) == 1 or now - ended_at > 0.02):
-                    return False, False, False, False
+                    return ""
                 timeout = min(next_poll, start + wall_limit) - now
-                for key, _ in sel.select(max(0.0, timeout if ended_at is None else min(timeout, 0.005))):
-                    if key.fileobj is self.init.sock:
-                        self.init.pump()
-                        continue
-                    if self._read(sel, key.fd):
-                        return True, False, False, False
+                if self._wait(sel, timeout if ended_at is None else min(timeout, 0.005)):
+                    return "ole"
         finally:
             sel.close()
 
-    def _read(self, sel: selectors.BaseSelector, fd: int) -> bool:
-        """Read what `fd` holds; True when stdout went over the cap (OLE)."""
+
+class InteractiveRun(_Run):
+    """A program and an interactor, each on its own side, talking over two pipes.
+
+    The runner holds an end of each pipe, as Kattis' interactive runner does (problemtools,
+    support/interactive/interactive.cc), so that which side ended first is well defined and neither
+    side's end is caused by the other's: the interactor sees EOF only once the runner knows the
+    program ended (and has swept its side), the program sees EOF only once the runner knows the
+    interactor ended. The interactor never gets SIGPIPE (the runner holds a read end of the pipe to
+    the program, and drains it once the program is gone); after an interactor's accepting end the
+    program's late writes are drained too, after any other end its pipe is closed (the verdict came
+    first). Each side has its own limits; the wall clock is one for both."""
+
+    def __init__(
+        self,
+        sides: tuple[JobInit, JobInit],
+        launches: tuple[Launch, Launch],
+        limits: tuple[Limits, Limits],
+        accepts: Callable[[int], bool],
+    ) -> None:
+        super().__init__(limits[0])
+        self.sides, self.launches, self.side_limits = sides, launches, limits
+        self.accepts = accepts  # does this wait status of the interactor's accept the interaction?
+        self.seqs = [-1, -1]
+        self.ended_first = ""  # "program" | "interactor"
+
+    def run(self) -> tuple[Outcome, Outcome]:
+        start = time.monotonic()
+        held = self._spawn()
+        cpu = [0.0, 0.0]
+        stopped, done = "", [False, False]
         try:
-            chunk = os.read(fd, 1 << 16)
-        except BlockingIOError:
-            return False
-        if not chunk:
-            sel.unregister(fd)
-            return False
-        name = self.fds[fd]
-        buf = self.buffers[name]
-        buf.extend(chunk)
-        if name == "err" and len(buf) > _STDERR_KEEP:
-            del buf[: len(buf) - _STDERR_KEEP]
-        return name in ("out", "res") and len(buf) > (self.cap if name == "out" else _MAX_RPC_FRAME)
+            stopped = self._drain(start, held, cpu, done)
+        finally:
+            wall = time.monotonic() - start
+            for i, side in enumerate(self.sides):
+                cpu[i] += side.finish((self.seqs[i],))
+            for fd in held.values():
+                if fd >= 0:
+                    os.close(fd)
+            self._close()
+        outcomes = []
+        for i, (side, name) in enumerate(zip(self.sides, ("", "j"), strict=True)):
+            end = side.ends.pop(self.seqs[i], [signal.SIGKILL, 0.0, 0])
+            why = stopped.split(":")[1] if stopped.startswith(("program:", "interactor:")) else stopped
+            mine = stopped.startswith(("program:", "interactor:")[i]) or (stopped == "wall" and not done[i])
+            files = {n: side.take_file(self.seqs[i], n, self.cap) for n in self.launches[i].collect}
+            outcomes.append(
+                Outcome(
+                    status=int(end[0]),
+                    cpu=cpu[i],
+                    wall=wall,
+                    memory_kb=int(end[2]),
+                    stopped=why if mine else "",
+                    set_up=self.buffers[name + "ready"].startswith(b"1"),
+                    stderr=bytes(self.buffers[name + "err"]),
+                    ended=done[i],
+                    files=files,
+                )
+            )
+        return outcomes[0], outcomes[1]
+
+    def _spawn(self) -> dict[str, int]:
+        to_judge_r, to_judge_w = os.pipe()
+        to_program_r, to_program_w = os.pipe()
+        for fd in (to_judge_r, to_program_r):
+            with contextlib.suppress(OSError):  # 1 MiB, as Kattis' runner: a burst of output does not block
+                fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, 1 << 20)
+        # The interactor first, and running before the program starts: a program that fills its
+        # uid's process table (the judges may share it) cannot keep the interactor from starting.
+        for i, (stdin, stdout, name) in ((1, (to_judge_r, to_program_w, "j")), (0, (to_program_r, to_judge_w, ""))):
+            err_w, ready_w = self._pipe(name + "err"), self._pipe(name + "ready")
+            launch = self.launches[i]
+            try:
+                self.seqs[i] = self.sides[i].spawn(
+                    {"limits": self.side_limits[i], **launch.request},
+                    [stdin, stdout, err_w, ready_w],
+                    files=launch.files,
+                    collect=launch.collect,
+                )
+            finally:
+                os.close(err_w)
+                os.close(ready_w)
+            if i == 1:
+                self._await_start("jready")
+        return {
+            "to_judge_r": to_judge_r,
+            "to_judge_w": to_judge_w,
+            "to_program_r": to_program_r,
+            "to_program_w": to_program_w,
+        }
+
+    def _await_start(self, name: str) -> None:
+        """Read the `name` ready pipe to its end: the process runs its program, or has ended."""
+        fd = next(fd for fd, n in self.fds.items() if n == name)
+        deadline = time.monotonic() + _REPLY_TIMEOUT_S
+        while time.monotonic() < deadline and select.select([fd], [], [], deadline - time.monotonic())[0]:
+            chunk = os.read(fd, 64)
+            if not chunk:
+                return
+            self.buffers[name].extend(chunk)
+
+    def _drain(self, start: float, held: dict[str, int], cpu: list[float], done: list[bool]) -> str:
+        """Run the interaction to its end, noting in `done` which sides ended by themselves;
+        returns why the runner stopped it ("wall", or "program:cpu", "interactor:memory"...), or ""."""
+        wall_limit = wall_limit_s(self.time_limit)
+        sel = self._selector(list(self.sides))
+        meters = [_Meter(side, limits) for side, limits in zip(self.sides, self.side_limits, strict=True)]
+        next_poll = start + _POLL_S
+        last_end = None
+        try:
+            while True:
+                now = time.monotonic()
+                if now - start >= wall_limit:
+                    return "wall"
+                if now >= next_poll:
+                    next_poll = now + _POLL_S
+                    for i, who in enumerate(("program", "interactor")):
+                        over = "" if done[i] else meters[i].over(now)
+                        if over:
+                            return f"{who}:{over}"
+                for i, who in enumerate(("program", "interactor")):
+                    if not done[i] and self.seqs[i] in self.sides[i].ends:
+                        done[i], last_end = True, now
+                        self.ended_first = self.ended_first or who
+                        cpu[i] += self.sides[i].finish((self.seqs[i],))  # its daemons too: they may hold its pipes
+                        self._after_end(i, sel, held)
+                if all(done) and last_end is not None and (len(sel.get_map()) == 2 or now - last_end > 0.02):
+                    return ""
+                timeout = min(next_poll, start + wall_limit) - now
+                self._wait(sel, timeout if not all(done) else min(timeout, 0.005))
+        finally:
+            sel.close()
+
+    def _after_end(self, i: int, sel: selectors.BaseSelector, held: dict[str, int]) -> None:
+        """Side `i` ended: let the other side see EOF, and stop holding what it wrote to us."""
+
+        def release(name: str) -> None:
+            os.close(held[name])
+            held[name] = -1
+
+        def drain(name: str) -> None:
+            fd, held[name] = held[name], -1
+            self.fds[fd] = "drain"
+            os.set_blocking(fd, False)
+            sel.register(fd, selectors.EVENT_READ)
+
+        if i == 0:  # the program
+            release("to_judge_w")
+            drain("to_program_r")
+            return
+        release("to_program_w")
+        if self.accepts(int(self.sides[1].ends[self.seqs[1]][0])):
+            drain("to_judge_r")
+        else:
+            release("to_judge_r")
 
 
 # ---------------------------------------------------------------- judging
 
 
-def judge(job: Job, test: Test, raw: Outcome, special_judge: Callable[[Test, str, str, str], bool]) -> TestResult:
-    """Turn a raw outcome into a verdict; resource verdicts win over output checks."""
-    status = raw.status
-    stderr = raw.stderr.decode("utf-8", "replace")
-    sig = os.WTERMSIG(status) if os.WIFSIGNALED(status) else 0
-    code = os.WEXITSTATUS(status) if os.WIFEXITED(status) else -1
-    limits = job["limits"]
-    time_limit = float(limits["time_s"])
-    out: TestResult = {"time_s": round(raw.cpu, 4), "wall_s": round(raw.wall, 4), "memory_kb": raw.memory_kb}
-    mem_kb = int(limits["memory_mb"]) * 1024
+@dataclass
+class Check:
+    """What a checker (or an interactor) said about one test."""
+
     verdict: Verdict
-    if raw.ole:
-        verdict = Verdict.OLE
-    elif (
-        raw.wall_tle
-        or raw.cpu_tle
-        or sig == signal.SIGXCPU
-        or raw.cpu > time_limit
-        or (sig == signal.SIGKILL and raw.cpu >= 0.9 * time_limit)
-    ):
-        verdict = Verdict.TLE
-    elif (
-        raw.mem_over or "MemoryError" in stderr or "std::bad_alloc" in stderr or (sig and raw.memory_kb >= 0.9 * mem_kb)
-    ):
-        verdict = Verdict.MLE
-    elif "code" in test:
-        verdict = _assert_verdict(raw, sig, code, stderr, out)
+    score: float = 0.0
+    detail: str = ""
+
+    @staticmethod
+    def scored(score: float, detail: str = "") -> Check:
+        """A partial score: 1 is AC, 0 is WA, anything between is PA."""
+        score = min(max(score, 0.0), 1.0)
+        verdict = Verdict.AC if score >= 1.0 else Verdict.WA if score <= 0.0 else Verdict.PA
+        return Check(verdict, score, detail)
+
+
+ACCEPTED = Check(Verdict.AC, 1.0)
+# Exit statuses of testlib judges (testlib.h: OK 0, WA 1, PE 2, FAIL 3, DIRT 4, POINTS 7,
+# UNEXPECTED_EOF 8); FAIL is the judge's own failure, the label's fault. Partial scores (`quitp`)
+# are read from "points X" on stderr as the fraction of the test.
+_TESTLIB = {0: "AC", 1: "WA", 2: "presentation error", 4: "presentation error", 8: "unexpected end of output"}
+TESTLIB_FAIL, TESTLIB_POINTS = 3, 7
+KATTIS_AC, KATTIS_WA = 42, 43  # the Kattis problem package format's output validators and interactors
+
+
+def judge_verdict(convention: str, raw: Outcome, feedback: str = "") -> Check:
+    """What a judge program's end says, by its convention; a crash, a limit, an exit status the
+    convention does not have or a testlib FAIL are the judge's own failure: JE."""
+    who = "the label's judge program"
+    message = (feedback or raw.stderr.decode("utf-8", "replace")).strip()[-1000:]
+    if raw.stopped:
+        return Check(
+            Verdict.JE,
+            detail=f"{who} went over its {'CPU time' if raw.stopped != 'memory' else 'memory'} "
+            f"limit{' (wall clock)' if raw.stopped == 'wall' else ''}",
+        )
+    if os.WIFSIGNALED(raw.status):
+        return Check(Verdict.JE, detail=f"{who} was killed by signal {os.WTERMSIG(raw.status)}: {message}")
+    code = os.WEXITSTATUS(raw.status)
+    if convention == "kattis":
+        if code in (KATTIS_AC, KATTIS_WA):
+            return Check(Verdict.AC, 1.0, message) if code == KATTIS_AC else Check(Verdict.WA, detail=message)
+    elif convention == "testlib":
+        if code in _TESTLIB:
+            return Check(Verdict.AC, 1.0, message) if code == 0 else Check(Verdict.WA, detail=message)
+        points = re.match(r"points\s+(\S+)", message)
+        if code == TESTLIB_POINTS and points and _num(points.group(1)) is not None:
+            return Check.scored(float(points.group(1)), message)
+        if code == TESTLIB_FAIL:
+            return Check(Verdict.JE, detail=f"{who} reported FAIL: {message}")
+    elif convention == "cms":
+        score = _num(raw.stdout.decode("utf-8", "replace").strip().split("\n")[0].strip()) if code == 0 else None
+        if score is not None:  # open-r1's Codeforces checkers print 1 or 100 for a right answer: both are full
+            return Check.scored(score, message)
+    elif convention == "spj":
+        return ACCEPTED if code == 0 and not raw.stopped else Check(Verdict.WA, detail=message)
+    return Check(
+        Verdict.JE,
+        detail=f"{who} ({convention}) exited with status {code}, which its convention does not define: {message}",
+    )
+
+
+def judge(job: Job, test: Test, raw: Outcome, check: Callable[[Test, bytes], Check]) -> TestResult:
+    """Turn a raw outcome into a verdict; resource verdicts win over output checks."""
+    out = _resources(job, raw)
+    if "verdict" in out:
+        return out
+    stderr = raw.stderr.decode("utf-8", "replace")
+    sig = os.WTERMSIG(raw.status) if os.WIFSIGNALED(raw.status) else 0
+    code = os.WEXITSTATUS(raw.status) if os.WIFEXITED(raw.status) else -1
+    result: Check
+    if "code" in test:
+        result = _assert_verdict(raw, sig, code, stderr)
     elif sig or code != 0:
-        verdict = Verdict.RE
-        out["detail"] = _exit_detail(sig, code, stderr)
+        result = Check(Verdict.RE, detail=_exit_detail(sig, code, stderr))
     elif "args" in test:
         try:
             got = json.loads(raw.result.decode() or "null") if raw.result else None
         except ValueError:
             got = None
-        verdict = Verdict.AC if raw.result and values_equal(got, test["expected"]) else Verdict.WA
+        result = ACCEPTED if raw.result and values_equal(got, test["expected"]) else Check(Verdict.WA)
     else:
-        verdict = Verdict.AC if check_output(job, test, raw.stdout, special_judge) else Verdict.WA
-    out["verdict"] = verdict.value
+        result = check(test, raw.stdout)
+    return _with(out, result)
+
+
+def _resources(job: Job, raw: Outcome) -> TestResult:
+    """CPU, wall and memory of the program; with a verdict when it went over a limit (OLE > TLE >
+    MLE), or when it crashed on the way there (a signal near the limit, an allocation failure)."""
+    limits = job["limits"]
+    out: TestResult = {
+        "score": 0.0,
+        "time_s": round(raw.cpu, 4),
+        "wall_s": round(raw.wall, 4),
+        "memory_kb": raw.memory_kb,
+    }
+    stderr = raw.stderr.decode("utf-8", "replace")
+    sig = os.WTERMSIG(raw.status) if os.WIFSIGNALED(raw.status) else 0
+    time_limit, mem_kb = float(limits["time_s"]), int(limits["memory_mb"]) * 1024
+    if raw.stopped == "ole":
+        out["verdict"] = Verdict.OLE.value
+    elif (
+        raw.stopped in ("wall", "cpu")
+        or sig == signal.SIGXCPU
+        or raw.cpu > time_limit
+        or (sig == signal.SIGKILL and raw.cpu >= 0.9 * time_limit)
+    ):
+        out["verdict"] = Verdict.TLE.value
+        if raw.stopped == "wall" and raw.cpu < time_limit:
+            out["detail"] = f"idle: {raw.cpu:.2f} s of CPU in {raw.wall:.1f} s (waiting for input that never came?)"
+    elif (
+        raw.stopped == "memory"
+        or any(marker in stderr for marker in _OUT_OF_MEMORY)
+        or (sig and raw.memory_kb >= 0.9 * mem_kb)
+    ):
+        out["verdict"] = Verdict.MLE.value
+    return out
+
+
+_OUT_OF_MEMORY = ("MemoryError", "std::bad_alloc", "java.lang.OutOfMemoryError")
+
+
+def _with(out: TestResult, check: Check) -> TestResult:
+    out["verdict"], out["score"] = check.verdict.value, check.score
+    if check.detail:
+        out["detail"] = check.detail[-1000:]
     return out
 
 
@@ -1658,7 +2353,7 @@ def _exit_detail(sig: int, code: int, stderr: str) -> str:
     return (f"signal {sig}" if sig else f"exit code {code}") + (": " + stderr[-500:] if stderr else "")
 
 
-def _assert_verdict(raw: Outcome, sig: int, code: int, stderr: str, out: TestResult) -> Verdict:
+def _assert_verdict(raw: Outcome, sig: int, code: int, stderr: str) -> Check:
     """The driver's report decides: every assert ran (AC), one failed (WA), the asserts raised
     (RE), or the program ended under a call (RE; WA when it exited cleanly before they were done)."""
     try:
@@ -1668,101 +2363,388 @@ def _assert_verdict(raw: Outcome, sig: int, code: int, stderr: str, out: TestRes
     if not isinstance(report, dict):
         report = {}
     if report.get("ran") is True:
-        return Verdict.AC
+        return ACCEPTED
     if "failed" in report:
-        out["detail"] = f"assertion failed: {report['failed']}"
-        return Verdict.WA
+        return Check(Verdict.WA, detail=f"assertion failed: {report['failed']}")
     if "raised" in report:
-        out["detail"] = f"the tests raised {report['raised']}"
-        return Verdict.RE
+        return Check(Verdict.RE, detail=f"the tests raised {report['raised']}")
     if sig or code != 0:
-        out["detail"] = _exit_detail(sig, code, stderr)
-        return Verdict.RE
-    out["detail"] = "the process exited before the tests ran to the end"
-    return Verdict.WA
+        return Check(Verdict.RE, detail=_exit_detail(sig, code, stderr))
+    return Check(Verdict.WA, detail="the process exited before the tests ran to the end")
 
 
-def check_output(job: Job, test: Test, stdout: bytes, special_judge: Callable[[Test, str, str, str], bool]) -> bool:
-    got = stdout.decode("utf-8", "replace")
-    want = str(test.get("expected", ""))
-    checker = job.get("checker") or "tokens"
-    if checker == "exact":
-        return got == want
-    if isinstance(checker, dict) and "program" in checker:
-        return special_judge(test, got, want, str(checker["program"]))
-    return tokens_equal(got, want)
+def interactive_verdict(
+    job: Job, program: Outcome, interactor: Outcome, convention: str, feedback: str, first: str
+) -> TestResult:
+    """The rules of Kattis' judge for interactive problems (problemtools, judge/execute.py): the
+    interactor's own failure is the label's (JE); an interactor that ended first with a wrong
+    answer decides (the program may then have died of the closed pipe); else the program's time,
+    memory and crash verdicts; else the interactor's, which must have ended by itself."""
+    out = _resources(job, program)
+    if interactor.stopped in ("cpu", "memory"):
+        return _with(out, judge_verdict(convention, interactor))
+    said = judge_verdict(convention, interactor, feedback) if interactor.ended else None
+    if said is not None and (said.verdict is Verdict.JE or (first == "interactor" and said.verdict is Verdict.WA)):
+        return _with(out, said)
+    if "verdict" in out:
+        return out
+    sig = os.WTERMSIG(program.status) if os.WIFSIGNALED(program.status) else 0
+    code = os.WEXITSTATUS(program.status) if os.WIFEXITED(program.status) else -1
+    if sig or code != 0:
+        return _with(out, Check(Verdict.RE, detail=_exit_detail(sig, code, program.stderr.decode("utf-8", "replace"))))
+    if said is None:
+        return _with(out, Check(Verdict.JE, detail="the label's interactor did not end after the program did"))
+    return _with(out, said)
+
+
+JUDGE_EXTRA_S = 5.0  # a judge program's CPU limit over the test's (it outlives the program it judges)
+
+
+def judge_limits(limits: Limits) -> Limits:
+    """The limits of the label's judge programs (interactors, checkers, an assert test's driver)."""
+    return {
+        **limits,
+        "time_s": float(limits["time_s"]) + JUDGE_EXTRA_S,
+        "memory_mb": max(int(limits["memory_mb"]), 1024),
+    }
+
+
+def has_judge_program(job: Mapping[str, Any]) -> bool:
+    """Whether the job runs a program of the label's beside the program under test."""
+    return "interactor" in job or (isinstance(job.get("checker"), dict) and bool(job["checker"].get("program")))
+
+
+def job_memory_mb(job: Mapping[str, Any]) -> int:
+    """The most memory one test of the job may hold: the program's limit, and its judge
+    program's beside it (the host sizes its cgroup by it)."""
+    limits = cast(Limits, {**DEFAULT_LIMITS, **job.get("limits", {})})
+    return int(limits["memory_mb"]) + (int(judge_limits(limits)["memory_mb"]) if has_judge_program(job) else 0)
 
 
 def job_budget_s(job: Mapping[str, Any]) -> float:
     """Upper bound on a job's honest runtime (the host's deadline): every test at its wall limit,
-    the compile at its own, the special judge's runs, and slack."""
-    limits = job.get("limits", {})
-    per_test = wall_limit_s(float(limits.get("time_s", DEFAULT_LIMITS["time_s"]))) + 0.5
-    compile_s = wall_limit_s(COMPILE_LIMITS["time_s"]) if job.get("language") == "cpp" else 0.0
-    runs = 2 if isinstance(job.get("checker"), dict) else 1
-    return compile_s + runs * per_test * max(1, len(job.get("tests", []))) + 10.0
+    each judge run at its own, the compiles at theirs, and slack."""
+    limits = cast(Limits, {**DEFAULT_LIMITS, **job.get("limits", {})})
+    per_test = wall_limit_s(float(limits["time_s"])) + 0.5
+    judge_wall = wall_limit_s(float(judge_limits(limits)["time_s"])) + 0.5
+    programs = [
+        job.get("language") or "python",
+        *(p.get("language") or "python" for p in (job.get("interactor"), job.get("checker")) if isinstance(p, dict)),
+    ]
+    compile_s = sum(
+        wall_limit_s(LANGUAGES[name].compile_s) for name in programs if name in LANGUAGES and LANGUAGES[name].compile
+    )
+    if "interactor" in job:  # the interactor runs beside the program; a testlib checker may follow it
+        per_test = judge_wall
+    runs = 1 if isinstance(job.get("checker"), dict) else 0  # a checker run after each test
+    return compile_s + (per_test + runs * judge_wall) * max(1, len(job.get("tests", []))) + 10.0
 
 
 # ---------------------------------------------------------------- one job
 
 
+class LabelFault(Exception):
+    """The label cannot be judged as given (its judge program fails to build, its language is not
+    installed): the job's verdict is JE, with this message."""
+
+
+@dataclass
+class Built:
+    """A program ready to run: Python in the preloaded interpreter (`build` None), or from its
+    (sealed) build directory: compiled, or a source an interpreter runs."""
+
+    language: Language
+    source: str
+    build: str | None = None
+
+    def launch(
+        self,
+        limits: Limits,
+        args: list[str],
+        stdin: str = "",
+        files: dict[str, str] | None = None,
+        collect: tuple[str, ...] = (),
+    ) -> Launch:
+        request: dict[str, Any]
+        if self.build is None:
+            request = {"role": "run", "program": self.source, "argv": ["solution.py", *args]}
+        else:
+            argv = self.language.argv(self.language.run, self.build, self.source, limits)
+            request = {"role": "exec", "argv": [*argv, *args], "address_space": self.language.address_space}
+        return Launch(request, stdin=stdin, files=files or {}, collect=collect)
+
+
 class JobRun:
-    """All tests of one job under one job init: compile once, run each test, stop early if asked."""
+    """All tests of one job: build the program (and the label's judge programs) once, run each
+    test, stop early if asked. `judge` is the judge programs' side, when the job has any."""
 
-    def __init__(self, init: JobInit, job: Job) -> None:
-        self.init, self.job = init, job
+    def __init__(self, box: Sandbox, init: JobInit, judge: JobInit | None, job: Job) -> None:
+        self.box, self.init, self.judge_init, self.job = box, init, judge, job
+        self.judges: dict[str, Built] = {}
+        self.how: dict[str, str] = {}  # JobResult.judges
 
-    def execute(self, launch: Launch, limits: Limits) -> Outcome:
-        return TestRun(self.init, launch, limits).run()
+    # -- building
 
-    def special_judge(self, test: Test, got: str, want: str, program: str) -> bool:
-        """A Python checker run in the sandbox like a test: stdin = JSON {input, output,
-        expected}; exit 0 accepts."""
-        payload = json.dumps({"input": test.get("stdin", ""), "output": got, "expected": want})
-        raw = self.execute(Launch({"role": "run", "program": program}, stdin=payload), self.job["limits"])
-        return os.WIFEXITED(raw.status) and os.WEXITSTATUS(raw.status) == 0 and not raw.ole
-
-    def compile_cpp(self) -> tuple[str | None, dict[str, Any]]:
-        """g++ in the sandbox, in the job's build directory (read-only to the tests afterwards);
-        a compile error is CE. The source reaches the compiler on its stdin."""
-        gxx = shutil.which("g++") or "/usr/bin/g++"
-        argv = [gxx, "-O2", "-std=c++17", "-x", "c++", "-o", "main", "-"]
-        launch = Launch({"role": "exec", "argv": argv}, stdin=self.job["program"], directory="build")
-        raw = self.execute(launch, COMPILE_LIMITS)
-        compiled = raw.set_up and os.WIFEXITED(raw.status) and os.WEXITSTATUS(raw.status) == 0
-        exe = self.init.seal("main") if compiled else None
-        info: dict[str, Any] = {"ok": exe is not None, "wall_s": round(raw.wall, 3)}
-        if exe is None:
+    def build(self, language: str, source: str, role: str = "") -> tuple[Built | None, dict[str, Any]]:
+        """The program (or the label's judge program `role`, on the judges' side) ready to run, and
+        its compile report; None when it does not compile. The sources, the grader's files (the
+        program's) and testlib.h (a judge's that includes it) go into a build directory of its own."""
+        lang = LANGUAGES.get(language)
+        if lang is None:
+            raise LabelFault(f"unknown language {language!r}")
+        missing = lang.missing()
+        if missing:
+            raise LabelFault(missing)
+        if not lang.compile:
+            return Built(lang, source), {}
+        files = {} if role else dict(self.job.get("grader", {}))
+        if any("/" in name or name in (".", "..", lang.source_name(source)) for name in files):
+            raise LabelFault(f"grader file names must be plain and not the program's: {sorted(files)}")
+        if role and '"testlib.h"' in source:
+            if "testlib_h" not in self.job:
+                raise LabelFault("a judge program includes testlib.h, and the job carries none")
+            files["testlib.h"] = self.job["testlib_h"]
+        suffix = os.path.splitext(lang.source)[1]  # a grader's sources in the language are built with the program
+        extra = sorted(f"./{name}" for name in files if name.endswith(suffix))
+        files[lang.source_name(source)] = source
+        limits: Limits = {
+            "time_s": lang.compile_s,
+            "memory_mb": COMPILE_MEMORY_MB,
+            "output_bytes": 1 << 16,
+            "nproc": 64,
+        }
+        directory = f"build-{role}" if role else "build"
+        launch = Launch(
+            {
+                "role": "exec",
+                "argv": lang.argv(lang.compile, ".", source, limits) + extra,
+                "address_space": lang.address_space,
+            },
+            directory=directory,
+            files=files,
+        )
+        side = self.judge_init if role and self.judge_init else self.init
+        raw = TestRun(side, launch, limits).run()
+        compiled = raw.set_up and not raw.stopped and os.WIFEXITED(raw.status) and os.WEXITSTATUS(raw.status) == 0
+        build = side.seal(directory, lang.output_name(source)) if compiled else None
+        info: dict[str, Any] = {"ok": build is not None, "wall_s": round(raw.wall, 3)}
+        if build is None:
             info["detail"] = raw.stderr.decode("utf-8", "replace")[-2000:]
-        return exe, info
+            return None, info
+        return Built(lang, source, build), info
+
+    def build_judge(self, role: str, spec: JudgeProgram) -> None:
+        """A judge program of the label's, compiled once per runner: kept (by the hash of its
+        language, source and testlib.h) where the judges' side reads it read-only and the
+        program's side cannot see it."""
+        import hashlib  # here: the zygote, which imports this module, forks cheaper without OpenSSL
+
+        language, source = spec.get("language") or "python", spec["program"]
+        lang = LANGUAGES.get(language)
+        if lang is None or not lang.compile:
+            built, _ = self.build(language, source, role)
+            assert built is not None  # nothing to compile
+            self.judges[role], self.how[role] = built, "interpreted"
+            return
+        header = self.job.get("testlib_h", "") if '"testlib.h"' in source else ""
+        key = hashlib.sha256(json.dumps([lang.name, lang.compile, source, header]).encode()).hexdigest()[:32]
+        cached = os.path.join(self.box.judge_root, key)
+        self.how[role] = "cached"
+        if not os.path.isdir(cached):
+            self.how[role] = "compiled"
+            built, info = self.build(language, source, role)
+            if built is None:
+                raise LabelFault(f"the label's {role} does not compile: {info.get('detail', '')}")
+            assert self.judge_init is not None
+            _store(self.judge_init.hand_over(f"build-{role}"), cached, self.box.judge_root)
+        os.utime(cached)
+        self.judges[role] = Built(lang, source, cached)
+
+    # -- judging
+
+    def check(self, test: Test, output: bytes) -> Check:
+        """The job's checker on one test's output."""
+        checker = self.job.get("checker") or "tokens"
+        got, want = output.decode("utf-8", "replace"), str(test.get("expected", ""))
+        if checker == "exact":
+            return ACCEPTED if got == want else Check(Verdict.WA)
+        if not isinstance(checker, dict):
+            return ACCEPTED if tokens_equal(got, want) else Check(Verdict.WA)
+        if not checker.get("program"):  # Kattis' default output validator, with the label's flags
+            try:
+                why = kattis_default(got, want, list(checker.get("flags", [])))
+            except ValueError as exc:
+                return Check(Verdict.JE, detail=f"bad label: {exc}")
+            return ACCEPTED if why is None else Check(Verdict.WA, detail=why)
+        return self.run_checker(checker.get("convention", "spj"), test, got, want)
+
+    def run_checker(self, convention: str, test: Test, got: str, want: str) -> Check:
+        """A checker program of the label's, on the judges' side: testlib (`checker input output
+        answer`), Kattis (`validator input answer feedback_dir flags < output`), CMS (`checker
+        input answer output`, the score on stdout) or the Python special judge (JSON on stdin)."""
+        built, limits = self.judges["checker"], judge_limits(self.job["limits"])
+        files = {"input": test.get("stdin", ""), "answer": want, "output": got, "feedback/": ""}
+        args = {
+            "testlib": ["input", "output", "answer"],
+            "cms": ["input", "answer", "output"],
+            "kattis": ["input", "answer", "feedback/", *self.job["checker"].get("flags", [])],
+        }.get(convention, [])
+        stdin = (
+            got
+            if convention == "kattis"
+            else json.dumps({"input": files["input"], "output": got, "expected": want})
+            if convention == "spj"
+            else ""
+        )
+        raw = TestRun(self.judge_init or self.init, built.launch(limits, args, stdin, files, _FEEDBACK), limits).run()
+        if not raw.set_up:
+            raise RuntimeError(f"the sandbox could not set up a checker: {raw.stderr[-500:]!r}")
+        return judge_verdict(convention, raw, _feedback(raw))
+
+    def run_interactive(self, test: Test, solution: Built) -> TestResult:
+        """The program against the label's interactor (Kattis: `interactor input answer
+        feedback_dir`, exit 42/43; testlib: `interactor input output answer`, exit 0 and testlib's
+        codes), then a testlib checker on what the interactor wrote, when the label has one."""
+        assert self.judge_init is not None
+        spec, limits = self.job["interactor"], self.job["limits"]
+        convention = spec.get("convention", "kattis")
+        files = {"input": test.get("stdin", ""), "answer": str(test.get("expected", "")), "feedback/": ""}
+        args = (
+            ["input", "answer", "feedback/", *spec.get("flags", [])]
+            if convention == "kattis"
+            else ["input", "output", "answer"]
+        )
+        interactor = self.judges["interactor"].launch(
+            judge_limits(limits), args, files=files, collect=("output", *_FEEDBACK)
+        )
+        accepting = (KATTIS_AC,) if convention == "kattis" else (0, TESTLIB_POINTS)
+
+        def accepts(status: int) -> bool:
+            return os.WIFEXITED(status) and os.WEXITSTATUS(status) in accepting
+
+        run = InteractiveRun(
+            (self.init, self.judge_init),
+            (solution.launch(limits, []), interactor),
+            (limits, judge_limits(limits)),
+            accepts,
+        )
+        program, judged = run.run()
+        if not (program.set_up and judged.set_up):
+            raise RuntimeError("the sandbox could not set up an interactive test")
+        result = interactive_verdict(self.job, program, judged, convention, _feedback(judged), run.ended_first)
+        if result["verdict"] == Verdict.AC.value and "checker" in self.judges:
+            tout = (judged.files.get("output") or b"").decode("utf-8", "replace")
+            result = _with(result, self.run_checker("testlib", test, tout, str(test.get("expected", ""))))
+        return result
+
+    # -- the job
 
     def run(self) -> JobResult:
         job = self.job
         result: JobResult = {"tests": []}
-        exe = None
-        if job.get("language", "python") == "cpp":
-            exe, info = self.compile_cpp()
-            result["compile"] = info
-            if exe is None:
+        try:
+            solution, info = self.build(job.get("language") or "python", job["program"])
+            if info:
+                result["compile"] = info
+            if solution is None:
                 result["verdict"] = Verdict.CE.value
                 return result
-        for test in job["tests"]:
-            raw = self.execute(_launch(job, test, exe), job["limits"])
-            if not raw.set_up:
-                raise RuntimeError(f"the sandbox could not set up a test process: {raw.stderr[-500:]!r}")
-            result["tests"].append(judge(job, test, raw, self.special_judge))
-            if result["tests"][-1]["verdict"] != Verdict.AC.value and job.get("early_exit", True):
-                break
-        bad = [t["verdict"] for t in result["tests"] if t["verdict"] != Verdict.AC.value]
-        result["verdict"] = bad[0] if bad else Verdict.AC.value
+            for role in ("interactor", "checker"):
+                spec = job.get(role)
+                if isinstance(spec, dict) and spec.get("program"):
+                    self.build_judge(role, cast(JudgeProgram, spec))
+        except LabelFault as exc:
+            return {**result, "verdict": Verdict.JE.value, "detail": str(exc)}
+        if self.how:
+            result["judges"] = self.how
+        result["tests"] = self.run_tests(solution)
+        bad = [t for t in result["tests"] if t["verdict"] not in (Verdict.AC.value, Verdict.SKIPPED.value)]
+        judge_error = next((t for t in bad if t["verdict"] == Verdict.JE.value), None)
+        result["verdict"] = (judge_error or (bad[0] if bad else {"verdict": Verdict.AC.value}))["verdict"]
+        if judge_error is not None:
+            result["detail"] = judge_error.get("detail", "")
         return result
 
+    def run_tests(self, solution: Built) -> list[TestResult]:
+        """Every test in order. Early exit: without subtasks, stop at the first test that is not AC;
+        with them, skip a test once every subtask it belongs to is lost (IOI: a test scored 0; the
+        all-tests rule: a test not AC), since nothing it could score would count."""
+        job = self.job
+        subtasks = job.get("subtasks") or []
+        member_of: dict[int, list[int]] = {}
+        for s, indices in enumerate(subtasks):
+            for i in indices:
+                member_of.setdefault(i, []).append(s)
+        lost = [False] * len(subtasks)
+        early = job.get("early_exit", True)
+        results: list[TestResult] = []
+        for i, test in enumerate(job["tests"]):
+            if early and member_of.get(i) and all(lost[s] for s in member_of[i]):
+                results.append({"verdict": Verdict.SKIPPED.value, "score": 0.0})
+                continue
+            result = self.run_test(test, solution)
+            results.append(result)
+            failed = result["score"] <= 0 if job.get("subtask_rule") == "min" else result["verdict"] != Verdict.AC.value
+            for s in member_of.get(i, []):
+                lost[s] = lost[s] or failed
+            if result["verdict"] == Verdict.JE.value or (failed and early and not subtasks):
+                break
+        return results
 
-def _launch(job: Job, test: Test, exe: str | None) -> Launch:
+    def run_test(self, test: Test, solution: Built) -> TestResult:
+        if "interactor" in self.job:
+            return self.run_interactive(test, solution)
+        launch = _launch(self.job, test, solution)
+        files = self.job.get("files", {})
+        if files.get("input"):  # file I/O: the input in its file too (and on stdin, as a judge that offers both)
+            launch.files[files["input"]] = test.get("stdin", "")
+        if files.get("output"):
+            launch.collect = (files["output"],)
+        raw = TestRun(self.init, launch, self.job["limits"]).run()
+        if not raw.set_up:
+            raise RuntimeError(f"the sandbox could not set up a test process: {raw.stderr[-500:]!r}")
+        if files.get("output") and not raw.stopped:  # the answer is the output file, whatever went to stdout
+            text = raw.files.get(files["output"])
+            raw = replace(raw, stdout=text or b"", stopped="ole" if text is None else "")
+        return judge(self.job, test, raw, self.check)
+
+
+JUDGE_CACHE_ENTRIES = 32  # compiled judge programs kept per runner
+JUDGE_MB = 256  # their tmpfs (namespaces; containers get one from their backend)
+_FEEDBACK = ("feedback/judgemessage.txt", "feedback/teammessage.txt")  # a Kattis judge's messages
+
+
+def _feedback(raw: Outcome) -> str:
+    """A Kattis judge's messages to the judges and to the team, as it left them."""
+    return "\n".join(text.decode("utf-8", "replace").strip() for name in _FEEDBACK if (text := raw.files.get(name)))
+
+
+def _store(files: dict[str, int], target: str, cache: str) -> None:
+    """Keep a compiled judge: its build directory's files (open fds) become `target`, read-only
+    and ours; the oldest entries go beyond JUDGE_CACHE_ENTRIES."""
+    staging = tempfile.mkdtemp(prefix=".new-", dir=cache)
+    try:
+        for name, fd in files.items():
+            path = os.path.join(staging, name)
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            with os.fdopen(fd, "rb") as src, open(path, "wb") as dst:
+                shutil.copyfileobj(src, dst)
+            os.chmod(path, 0o555)
+        for dirpath, _, _ in os.walk(staging):
+            os.chmod(dirpath, 0o711)  # the judges' uid passes through; nobody lists the cache
+        entries = sorted(
+            (os.stat(os.path.join(cache, name)).st_mtime, name) for name in _listdir(cache) if not name.startswith(".")
+        )
+        for _, name in entries[: max(0, len(entries) - JUDGE_CACHE_ENTRIES + 1)]:
+            shutil.rmtree(os.path.join(cache, name), ignore_errors=True)
+        os.rename(staging, target)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _launch(job: Job, test: Test, solution: Built) -> Launch:
     """What runs for `test`: never `job` or `test` whole, since they hold the expected outputs."""
     stdin = test.get("stdin", "")
-    if exe is not None:
-        return Launch({"role": "exec", "argv": [exe]}, stdin=stdin)
     if "code" in test:
         return Launch({"role": "serve", "program": job["program"]}, driver={"code": test["code"]})
     if "args" in test:
@@ -1770,7 +2752,7 @@ def _launch(job: Job, test: Test, exe: str | None) -> Launch:
             {"role": "call", "program": job["program"], "fn_name": job.get("fn_name"), "args": test["args"]},
             stdin=stdin,
         )
-    return Launch({"role": "run", "program": job["program"]}, stdin=stdin)
+    return solution.launch(job["limits"], [], stdin)
 
 
 class Runner:
@@ -1781,23 +2763,49 @@ class Runner:
         self.box = box
         if box.isolation != "namespaces":
             prctl(PR_SET_CHILD_SUBREAPER, 1)  # a failed init's orphans come to us
+        # The zygote's stack limit at its exec decides how far below the stack the kernel places
+        # mappings, hence how deep a forked test's stack can ever grow (Limits.stack_mb).
+        hard = resource.getrlimit(resource.RLIMIT_STACK)[1]
+        stack = MAX_STACK_MB << 20
+        resource.setrlimit(resource.RLIMIT_STACK, (stack if hard == resource.RLIM_INFINITY else min(stack, hard), hard))
+        if box.namespaces:  # the compiled judges' cache: ours, private (the program's side mounts over it)
+            mount("tmpfs", box.judge_root, "tmpfs", MS_NOSUID | MS_NODEV, f"size={JUDGE_MB}m,mode=0711")
+            mount(None, box.judge_root, None, MS_PRIVATE)
+        os.chmod(box.judge_root, 0o711)  # in a container: the judges' uid passes through, the program's cannot list
         signal.signal(signal.SIGCHLD, lambda *_: _reap_orphans())  # a killed init, a restarted zygote
         self.zygote = _Zygote(box)
         self.init: JobInit | None = self.zygote.job_init()  # now, not in the first job's time
+        # The judges' side: a second init, started for the first job whose label has a judge
+        # program and kept, like the program's, for as long as the runner lives.
+        self.judges: JobInit | None = None
 
     def run_job(self, job: Job) -> JobResult:
         """Execute all tests of one job; stop at the first failure unless early_exit is false."""
         job = cast(Job, {**job, "limits": {**DEFAULT_LIMITS, **job.get("limits", {})}})
         init = self.init or self.zygote.job_init()
         self.init = None  # until the job is over and the init proved well
-        init.begin()
+        sides = [init]
         try:
-            result = JobRun(init, job).run()
-            init.end()
+            judge = None
+            if has_judge_program(job):
+                judge = self.judges or self.zygote.job_init(judge=True)
+                self.judges = None
+                judge.share()
+                sides.insert(0, judge)  # ended first: the program's side empties what both share last
+            if judge is not None or self.judges is not None:
+                init.share()  # a judge init is alive beside it: count only the program's own processes
+            for side in sides:
+                side.begin()
+            result = JobRun(self.box, init, judge, job).run()
+            for side in sides:
+                side.end()
         except BaseException:
-            init.kill()  # and the next job gets a fresh one
+            for side in sides:
+                side.kill()  # and the next job gets a fresh one
             raise
         self.init = init
+        if judge is not None:
+            self.judges = judge
         if not job["tests"]:
             result["sandbox"] = self.box.describe()  # type: ignore[typeddict-unknown-key]
         return result
@@ -1971,7 +2979,7 @@ def build_root(binds: list[str], runner_path: str) -> None:
 
     It holds /usr (and the usrmerge links), the few /etc files compilers and the dynamic linker
     read, the interpreter's prefix, `binds` and this file; a /dev with null, zero, full, random and
-    urandom; a /proc of our PID namespace; mount points for /tmp, /dev/shm and /work. No home, no
+    urandom; a /proc of our PID namespace; mount points for /tmp, /dev/shm, /work and /judge. No home, no
     checkout, no /srv, /data, /var, /run, /sys and no host socket. Must run as PID 1 of the new
     PID namespace: /proc is mounted while the host's is still visible (a user namespace may
     mount a procfs only then)."""
@@ -2017,7 +3025,7 @@ def build_root(binds: list[str], runner_path: str) -> None:
         ("stderr", "/proc/self/fd/2"),
     ):
         os.symlink(target, f"{new}/dev/{name}")
-    for mount_point in ("/dev/shm", "/proc", "/tmp", "/work"):
+    for mount_point in ("/dev/shm", "/proc", "/tmp", "/work", "/judge"):
         os.makedirs(new + mount_point, exist_ok=True)
     os.chmod(f"{new}/tmp", 0o1777)
     mount("proc", f"{new}/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
@@ -2116,6 +3124,7 @@ def _box(args: argparse.Namespace) -> Sandbox:
         isolation=args.isolation,
         test_uid=args.test_uid,
         work_root=args.work_root,
+        judge_root=args.judge_root,
         tmp_mb=args.tmp_mb,
         shm_mb=args.shm_mb,
         work_mb=args.work_mb,
@@ -2178,6 +3187,7 @@ def _parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--test-uid", type=int, default=None, help="run tests as this uid (the runner is root)")
     common.add_argument("--work-root", default="/work", help="where per-test work dirs are made")
+    common.add_argument("--judge-root", default="/judge", help="where compiled judge programs are kept")
     common.add_argument("--tmp-mb", type=int, default=512, help="per-job /tmp (namespaces)")
     common.add_argument("--shm-mb", type=int, default=64, help="per-job /dev/shm (namespaces)")
     common.add_argument("--work-mb", type=int, default=512, help="per-job work dirs (namespaces)")
@@ -2202,6 +3212,7 @@ def _parser() -> argparse.ArgumentParser:
         "--test-uid upwards (RLIMIT_NPROC counts per uid: one replica's fork bomb must not "
         "starve another's tests)",
     )
+    sub.add_parser("packages", help="print the Debian packages of every language (the image and CI install them)")
     return parser
 
 
@@ -2210,12 +3221,17 @@ def main(argv: list[str]) -> int:
         _preload()
         zygote_main(Sandbox.from_json(argv[3]), socket.socket(fileno=int(argv[2])))
         return 0
+    if argv[1:2] == ["packages"]:
+        print(" ".join(sorted({p for lang in LANGUAGES.values() for p in lang.packages})))
+        return 0
     args = _parser().parse_args(argv[1:])
     if args.command == "sandbox":
         return sandbox_main(args)
     signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     if args.claim_uid_in:
         args.test_uid = claim_uid(args.claim_uid_in, args.test_uid)
+    if args.isolation == "none":  # the runner's own tests: a private directory of this process
+        args.judge_root = tempfile.mkdtemp(prefix="cascade-judges-")
     box = _box(args)
     if box.isolation == "container":
         os.makedirs(box.work_root, exist_ok=True)

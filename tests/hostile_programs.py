@@ -224,3 +224,117 @@ def cases() -> list[tuple[str, str, str, str | tuple[str, ...], dict[str, Any]]]
         ("kill_all", "import os, signal\ntry:\n    os.kill(-1, signal.SIGKILL)\nexcept OSError:\n    pass\nprint(1)",
          "1", "AC", {}),
     ]
+
+
+# ---------------------------------------------------------------- the same attacks in C (valid C++ too) and Java
+
+_C = "#include <fcntl.h>\n#include <signal.h>\n#include <stdio.h>\n#include <stdlib.h>\n#include <string.h>\n" \
+     "#include <sys/wait.h>\n#include <time.h>\n#include <unistd.h>\n"
+
+NATIVE_UNWAITED_WORKERS = _C + """
+int main(void) {
+    int fds[2];
+    if (pipe(fds) != 0) return 1;
+    for (int i = 0; i < 4; i++) {
+        if (fork() == 0) {
+            clock_t end = clock() + CLOCKS_PER_SEC * 6 / 10;
+            while (clock() < end) {}
+            if (write(fds[1], "x", 1) != 1) _exit(1);
+            _exit(0);
+        }
+    }
+    char c;
+    for (int i = 0; i < 4; i++) if (read(fds[0], &c, 1) != 1) return 1;
+    printf("42\\n");
+}
+"""
+
+NATIVE_MEMORY_SPREAD = _C + """
+int main(void) {
+    for (int i = 0; i < 30; i++) {
+        if (fork() == 0) {
+            char *block = (char *)malloc(300u << 20);
+            if (block) memset(block, 1, 300u << 20);
+            sleep(30);
+            _exit(0);
+        }
+    }
+    sleep(30);
+}
+"""
+
+NATIVE_HOST_WRITES = _C + """
+int main(void) {
+    const char *dirs[] = {"/var/tmp", "/run/lock", "/run", "/run/sandbox", "/", "/etc", "/usr/local", "/opt",
+                          "/home", "/root", "/srv", "/data", "/judge", "/judge/cache"};
+    int written = 0;
+    for (unsigned i = 0; i < sizeof dirs / sizeof *dirs; i++) {
+        char path[256];
+        snprintf(path, sizeof path, "%s/cascade-pwned.txt", dirs[i]);
+        int fd = open(path, O_WRONLY | O_CREAT, 0644);
+        if (fd >= 0) { printf("wrote %s\\n", path); written = 1; close(fd); }
+    }
+    if (!written) printf("denied\\n");
+}
+"""
+
+
+def native_cases() -> list[tuple[str, str, str, str | tuple[str, ...], dict[str, Any]]]:
+    """The attacks of `cases()` in C, for the C and the C++ compilers alike."""
+    def program(body: str) -> str:
+        return _C + "int main(void) {\n" + body + "\n}\n"
+
+    return [
+        ("infinite_loop", program("volatile unsigned long x = 0;\nfor (;;) x++;"), "", "TLE", {}),
+        ("sleep_forever", program("sleep(1000);"), "", "TLE", {}),
+        ("fork_bomb", program("for (;;) fork();"), "", "TLE", {}),
+        ("10gb", program("char *p = (char *)malloc(10ul << 30);\nif (!p) { fprintf(stderr, \"std::bad_alloc\\n\"); "
+                         "abort(); }\nmemset(p, 1, 10ul << 30);\nprintf(\"%d\\n\", p[5]);"), "", "MLE", {}),
+        ("memory_spread", NATIVE_MEMORY_SPREAD, "", "MLE", {"limits": {"time_s": 5.0, "memory_mb": 512}}),
+        ("100mb_output", program("static char line[1 << 16];\nmemset(line, 'x', sizeof line);\n"
+                                 "for (int i = 0; i < 1600; i++) fwrite(line, 1, sizeof line, stdout);"), "", "OLE",
+         {"limits": {"time_s": 5.0, "memory_mb": 512, "output_bytes": 1 << 20}}),
+        ("exit_before_flush", program("printf(\"42\\n\");\n_exit(0);"), "42", "WA", {}),
+        ("closed_stdout", program("close(1);\nprintf(\"42\\n\");"), "42", ("WA", "RE"), {}),
+        ("detached_daemon", program("if (fork() == 0) { setsid(); if (fork() == 0) sleep(300); _exit(0); }\n"
+                                    "printf(\"42\\n\");"), "42", "AC", {}),
+        ("unwaited_workers", NATIVE_UNWAITED_WORKERS, "42", "TLE", {"limits": {"time_s": 1.0, "memory_mb": 256}}),
+        ("stop_everything", program("for (int pid = 1; pid < 4000; pid++) if (pid != getpid()) {\n"
+                                    "kill(pid, SIGSTOP); kill(pid, SIGKILL); }\nprintf(\"1\\n\");"), "1", "AC", {}),
+        ("host_writes", NATIVE_HOST_WRITES, "denied", "AC", {}),
+        ("kill_all", program("kill(-1, SIGKILL);\nprintf(\"1\\n\");"), "1", "AC", {}),
+    ]
+
+
+def _java(body: str, imports: str = "") -> str:
+    return f"{imports}\npublic class Main {{\n    public static void main(String[] args) throws Exception {{\n{body}\n    }}\n}}\n"
+
+
+def java_cases() -> list[tuple[str, str, str, str | tuple[str, ...], dict[str, Any]]]:
+    """The attacks a JVM program can make: no fork, but threads, processes and the heap."""
+    return [
+        ("infinite_loop", _java("long x = 0; while (true) x++;"), "", "TLE", {}),
+        ("sleep_forever", _java("Thread.sleep(1000_000);"), "", "TLE", {}),
+        ("thread_bomb", _java("while (true) { try { new Thread(() -> { try { Thread.sleep(1000_000); } "
+                              "catch (InterruptedException e) {} }).start(); } catch (Throwable t) {} }"), "", "TLE", {}),
+        ("10gb", _java("long[][] keep = new long[10240][];\nfor (int i = 0; i < keep.length; i++) "
+                       "keep[i] = new long[131072];\nSystem.out.println(keep.length);"), "", "MLE", {}),
+        ("100mb_output", _java("char[] line = new char[1 << 16];\njava.util.Arrays.fill(line, 'x');\n"
+                               "for (int i = 0; i < 1600; i++) System.out.print(line);"), "", "OLE",
+         {"limits": {"time_s": 5.0, "memory_mb": 512, "output_bytes": 1 << 20}}),
+        ("halt_before_flush", _java("System.out.print(42);\nRuntime.getRuntime().halt(0);"), "42", "WA", {}),
+        ("processes", _java("for (int i = 0; i < 200; i++) try { new ProcessBuilder(\"sleep\", \"300\").start(); } "
+                            "catch (Exception e) {}\nSystem.out.println(1);"), "1", "AC", {}),
+        ("kill_everything", _java("ProcessHandle.allProcesses().forEach(p -> p.destroyForcibly());\n"
+                                  "System.out.println(1);"), "1", "AC", {}),
+        ("host_writes", _java("String[] dirs = {\"/var/tmp\", \"/run\", \"/\", \"/etc\", \"/usr/local\", \"/opt\", "
+                              "\"/judge\"};\nboolean wrote = false;\nfor (String d : dirs) try "
+                              "{ new java.io.FileWriter(d + \"/cascade-pwned.txt\").close(); wrote = true; } "
+                              "catch (java.io.IOException e) {}\nSystem.out.println(wrote ? \"wrote\" : \"denied\");"),
+         "denied", "AC", {}),
+    ]
+
+
+def cases_for(language: str) -> list[tuple[str, str, str, str | tuple[str, ...], dict[str, Any]]]:
+    """The hostile suite in `language`: Python's programs also run on PyPy."""
+    return {"python": cases, "pypy": cases, "c": native_cases, "cpp": native_cases, "java": java_cases}[language]()

@@ -1,14 +1,14 @@
 """The Docker pool: each runner in its own hardened container, managed through the Docker SDK.
 
-A container has no network, a read-only root, tmpfs `/tmp` and `/work`, `no-new-privileges`, and
-pids/memory/CPU cgroup limits. The runner is the container's PID 1, root with only the
-capabilities it needs to run tests as another uid, watch them and clean up after them
+A container has no network, a read-only root, tmpfs `/tmp`, `/work` and `/judge`,
+`no-new-privileges`, and pids/memory/CPU cgroup limits. The runner is the container's PID 1, root
+with only the capabilities it needs to run tests as another uid, watch them and clean up after them
 (`RUNNER_CAPABILITIES`); tests run as a uid of their own (one per container, so RLIMIT_NPROC
-budgets don't add up across containers), without any capability, and cannot signal, trace or read
-the runner or its zygote. The runner listens on a Unix socket in a bind-mounted directory that only
-this process and the container's root can enter (a 64 KB tmpfs when we are root); the host checks
-who serves it (`UnixSocketHost`). A container whose runner dies, hangs or is killed is removed and
-replaced by the pool (`RunnerPool`).
+budgets don't add up across containers; the label's judge programs as a second one), without any
+capability, and cannot signal, trace or read the runner or its zygote. The runner listens on a
+Unix socket in a bind-mounted directory that only this process and the container's root can enter
+(a 64 KB tmpfs when we are root); the host checks who serves it (`UnixSocketHost`). A container
+whose runner dies, hangs or is killed is removed and replaced by the pool (`RunnerPool`).
 """
 
 from __future__ import annotations
@@ -45,6 +45,7 @@ class ContainerSpec:
     pids: int = 256
     tmp_mb: int = 512
     work_mb: int = 512
+    judge_mb: int = 256  # the label's judge programs: their files per job, compiled ones cached
     shm_mb: int = 64
     start_timeout_s: float = 30.0
     runner_uid: int = 0  # the runner's uid as this host sees it (not 0 under userns-remap or rootless)
@@ -127,6 +128,7 @@ class DockerHost(UnixSocketHost):
             tmpfs={
                 "/tmp": f"rw,exec,nosuid,nodev,size={s.tmp_mb}m,mode=1777",
                 "/work": f"rw,exec,nosuid,nodev,size={s.work_mb}m,mode=0755",
+                "/judge": f"rw,exec,nosuid,nodev,size={s.judge_mb}m,mode=0711",
             },
             shm_size=f"{s.shm_mb}m",
             cap_drop=["ALL"],

@@ -27,7 +27,7 @@ from sandbox.backends.base import HostFailure, RunnerHost
 from sandbox.backends.cgroups import Cgroup, CgroupTree, find_tree
 from sandbox.backends.channel import READ_LIMIT, exchange
 from sandbox.backends.pool import RunnerPool
-from sandbox.runner import UNAVAILABLE_PREFIX, job_budget_s
+from sandbox.runner import JUDGE_MB, UNAVAILABLE_PREFIX, job_budget_s, job_memory_mb
 
 log = logging.getLogger(__name__)
 
@@ -156,8 +156,9 @@ class LocalHost(RunnerHost):
             self._stderr_task = None
 
     def _set_memory(self, job_memory_mb: int) -> None:
-        """The runner's cgroup holds one job: its memory, its tmpfs pages, and the runner's own."""
-        mb = job_memory_mb + self.tmp_mb + self.work_mb + 64 + _RUNNER_OVERHEAD_MB
+        """The runner's cgroup holds one job: its memory (the program's and its judges'), its tmpfs
+        pages (/tmp, /work, /judge, /dev/shm), and the runner's own."""
+        mb = job_memory_mb + self.tmp_mb + self.work_mb + JUDGE_MB + 64 + _RUNNER_OVERHEAD_MB
         if self.cgroup is not None and mb != self._memory_mb:
             self.cgroup.set_limits(mb << 20, self.pids)
             self._memory_mb = mb
@@ -166,7 +167,7 @@ class LocalHost(RunnerHost):
         proc = self.proc
         if proc is None or proc.returncode is not None or proc.stdin is None or proc.stdout is None:
             raise HostFailure("runner is not running")
-        self._set_memory(int(job.get("limits", {}).get("memory_mb", 512)))
+        self._set_memory(job_memory_mb(job))
         try:
             return await exchange(proc.stdout, proc.stdin, job, budget_s or job_budget_s(job))
         except HostFailure:
