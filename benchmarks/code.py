@@ -6,6 +6,11 @@ so the ratios are meaningful on any machine. The ordinary-account column needs r
 the runners as `nobody`, the path `make serve` takes for an ordinary user); the Docker column a
 daemon and the sandbox image (`docker build -t cascade-sandbox:latest sandbox/`); without them
 they are reported as skipped.
+
+Then an interactive workload: a program that answers each of an interactor's numbers with the
+next one, for 1 and for EXCHANGES exchanges per test, in the local sandbox and as two bare
+processes joined by pipes. The difference between the two lengths gives the cost of one exchange
+(the sandbox's overhead per exchange is what it adds to the bare pipes') and of a test without any.
 Usage: PYTHONPATH=. python -m benchmarks.code [problems] [docker image]
 """
 
@@ -71,6 +76,71 @@ async def ours(items: list[tuple[str, list[tuple[str, str]]]], pool: RunnerPool)
 
 
 ROUNDS = 3
+EXCHANGES = 2000
+ECHO_INTERACTOR = """
+import sys
+n = int(open(sys.argv[1]).read())
+for i in range(n):
+    print(i, flush=True)
+    if int(sys.stdin.readline()) != i + 1:
+        sys.exit(43)
+sys.exit(42)
+"""
+ECHO_PROGRAM = "import sys\nfor line in sys.stdin:\n    print(int(line) + 1, flush=True)\n"
+
+
+def bare_exchange(exchanges: int, tests: int) -> float:
+    """Seconds per test for the interactor and the program as bare processes joined by pipes."""
+    with tempfile.TemporaryDirectory() as tmp:
+        files = {name: os.path.join(tmp, name) for name in ("interactor.py", "program.py", "input")}
+        for name, text in (("interactor.py", ECHO_INTERACTOR), ("program.py", ECHO_PROGRAM),
+                           ("input", str(exchanges))):
+            with open(files[name], "w") as f:
+                f.write(text)
+        start = time.perf_counter()
+        for _ in range(tests):
+            to_judge_r, to_judge_w = os.pipe()
+            to_program_r, to_program_w = os.pipe()
+            judge = subprocess.Popen([DEFAULT_PYTHON, files["interactor.py"], files["input"], "x", tmp],
+                                     stdin=to_judge_r, stdout=to_program_w)
+            program = subprocess.Popen([DEFAULT_PYTHON, files["program.py"]], stdin=to_program_r, stdout=to_judge_w)
+            for fd in (to_judge_r, to_judge_w, to_program_r, to_program_w):
+                os.close(fd)
+            assert judge.wait() == 42
+            program.wait()
+        return (time.perf_counter() - start) / tests
+
+
+async def sandbox_exchange(exchanges: int, tests: int, pool: RunnerPool) -> float:
+    """Seconds per test for the same pair in the sandbox (one job of `tests` tests), after a warm-up."""
+    job = {"language": "python", "program": ECHO_PROGRAM, "limits": {"time_s": 10, "memory_mb": 256},
+           "interactor": {"program": ECHO_INTERACTOR, "language": "python", "convention": "kattis"},
+           "tests": [{"stdin": str(exchanges), "expected": ""}] * tests}
+    await pool.start()
+    try:
+        await pool.execute({**job, "tests": job["tests"][:1]})
+        start = time.perf_counter()
+        result = await pool.execute(job)
+        elapsed = time.perf_counter() - start
+        assert result["verdict"] == "AC", result
+        return elapsed / tests
+    finally:
+        await pool.close()
+
+
+def interactive() -> None:
+    """The cost of one exchange and of an exchange-less test, sandbox and bare, best of ROUNDS."""
+    tests = 5
+    bare, ours = {}, {}
+    for n in (1, EXCHANGES):
+        bare[n] = min(bare_exchange(n, tests) for _ in range(ROUNDS))
+        ours[n] = min(asyncio.run(sandbox_exchange(n, tests, LocalPool(1, base_uid=64000))) for _ in range(ROUNDS))
+    per_bare = (bare[EXCHANGES] - bare[1]) / (EXCHANGES - 1)
+    per_ours = (ours[EXCHANGES] - ours[1]) / (EXCHANGES - 1)
+    print(f"interactive, {EXCHANGES} exchanges per test, best of {ROUNDS}:")
+    print(f"  per exchange: local sandbox {per_ours * 1e6:6.1f} us, bare pipes {per_bare * 1e6:6.1f} us "
+          f"(overhead {(per_ours - per_bare) * 1e6:+.1f} us per exchange)")
+    print(f"  per test without exchanges: local sandbox {ours[1] * 1e3:6.1f} ms, bare processes {bare[1] * 1e3:6.1f} ms")
 
 
 def docker_unavailable(image: str) -> str | None:
@@ -117,6 +187,7 @@ def main() -> None:
     if t_docker < float("inf"):
         print(f"docker pool (fork/test):      {tests / t_docker:8.1f} tests/s ({t_docker:.2f} s)  "
               f"{t_base / t_docker:.1f}x baseline, {t_local / t_docker:.2f}x local")
+    interactive()
 
 
 if __name__ == "__main__":

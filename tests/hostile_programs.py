@@ -253,8 +253,8 @@ NATIVE_MEMORY_SPREAD = _C + """
 int main(void) {
     for (int i = 0; i < 30; i++) {
         if (fork() == 0) {
-            char *block = (char *)malloc(300u << 20);
-            if (block) memset(block, 1, 300u << 20);
+            volatile char *block = (volatile char *)malloc(300u << 20);  /* volatile: no store is optimised away */
+            for (size_t i = 0; block && i < (300u << 20); i += 4096) block[i] = 1;
             sleep(30);
             _exit(0);
         }
@@ -322,11 +322,13 @@ def java_cases() -> list[tuple[str, str, str, str | tuple[str, ...], dict[str, A
         ("100mb_output", _java("char[] line = new char[1 << 16];\njava.util.Arrays.fill(line, 'x');\n"
                                "for (int i = 0; i < 1600; i++) System.out.print(line);"), "", "OLE",
          {"limits": {"time_s": 5.0, "memory_mb": 512, "output_bytes": 1 << 20}}),
-        ("halt_before_flush", _java("System.out.print(42);\nRuntime.getRuntime().halt(0);"), "42", "WA", {}),
+        ("halt_before_flush", _java("java.io.BufferedWriter out = new java.io.BufferedWriter("
+                                    "new java.io.OutputStreamWriter(System.out));\nout.write(\"42\\n\");\n"
+                                    "Runtime.getRuntime().halt(0);"), "42", "WA", {}),
         ("processes", _java("for (int i = 0; i < 200; i++) try { new ProcessBuilder(\"sleep\", \"300\").start(); } "
                             "catch (Exception e) {}\nSystem.out.println(1);"), "1", "AC", {}),
-        ("kill_everything", _java("ProcessHandle.allProcesses().forEach(p -> p.destroyForcibly());\n"
-                                  "System.out.println(1);"), "1", "AC", {}),
+        ("kill_everything", _java("ProcessHandle.allProcesses().forEach(p -> { try { p.destroyForcibly(); } "
+                                  "catch (RuntimeException e) {} });\nSystem.out.println(1);"), "1", "AC", {}),
         ("host_writes", _java("String[] dirs = {\"/var/tmp\", \"/run\", \"/\", \"/etc\", \"/usr/local\", \"/opt\", "
                               "\"/judge\"};\nboolean wrote = false;\nfor (String d : dirs) try "
                               "{ new java.io.FileWriter(d + \"/cascade-pwned.txt\").close(); wrote = true; } "
@@ -338,3 +340,69 @@ def java_cases() -> list[tuple[str, str, str, str | tuple[str, ...], dict[str, A
 def cases_for(language: str) -> list[tuple[str, str, str, str | tuple[str, ...], dict[str, Any]]]:
     """The hostile suite in `language`: Python's programs also run on PyPy."""
     return {"python": cases, "pypy": cases, "c": native_cases, "cpp": native_cases, "java": java_cases}[language]()
+
+
+# ---------------------------------------------------------------- against an interactor
+#
+# For the guessing game (tests/judge_problems.py) with the hidden number in an input "1000 777":
+# the program goes after its interactor (stops and kills every process it can name, looks for the
+# interactor's files and open descriptors) and answers what it found, else 1. It must neither find
+# 777 (AC) nor take the interactor down in a way that blames the label (error).
+
+KILL_INTERACTOR_PY = """
+import glob, os, signal
+for sig in (signal.SIGSTOP, signal.SIGKILL):
+    try:
+        os.kill(-1, sig)
+    except OSError:
+        pass
+    for pid in os.listdir("/proc"):
+        if pid.isdigit() and int(pid) not in (1, os.getpid()):
+            try:
+                os.kill(int(pid), sig)
+            except OSError:
+                pass
+found = None
+for path in glob.glob("/judge/**", recursive=True) + glob.glob("/proc/*/fd/*") + glob.glob("/proc/*/cwd/*"):
+    try:  # without blocking: its own stdin (a pipe it may open again by /proc) would hang it
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+        try:
+            words = os.read(fd, 100).decode().split()
+        finally:
+            os.close(fd)
+    except (OSError, UnicodeDecodeError):
+        continue
+    if len(words) == 2 and words[0] == "1000":
+        found = words[1]
+print("!", found or 1, flush=True)
+"""
+
+KILL_INTERACTOR_CPP = """
+#include <csignal>
+#include <cstdio>
+#include <unistd.h>
+int main() {
+    int signals[] = {SIGSTOP, SIGKILL};
+    for (int sig : signals) {
+        kill(-1, sig);
+        for (int pid = 2; pid < 4000; pid++) if (pid != getpid()) kill(pid, sig);
+    }
+    std::printf("! 1\\n");
+    std::fflush(stdout);
+}
+"""
+
+# Interactors that misbehave: the label's fault, never the sample's, and nothing of theirs stays.
+
+
+def interactor_leaves_a_daemon(game: str) -> str:
+    """`game`'s interactor, after forking a daemon that outlives it."""
+    return "import os, time\nif os.fork() == 0:\n    os.setsid()\n    time.sleep(300)\n    os._exit(0)\n" + game
+
+
+def interactor_hangs(game: str) -> str:
+    """`game`'s (Kattis, Python) interactor, but it never exits once it has its verdict."""
+    return game.replace("    sys.exit(code)", "    __import__('time').sleep(1000)")
+
+
+INTERACTOR_CRASHES = "raise RuntimeError('the interactor has a bug')\n"

@@ -21,15 +21,12 @@ from typing import Any
 import psutil
 import pytest
 
-from sandbox.backends.docker import DockerHost
-from sandbox.backends.local import LocalHost
 from sandbox.backends.pool import RunnerPool
 from tests import hostile_programs as hp
 from tests.conftest import ROOT
-from tests.docker_support import BACKENDS, make_pool, sandbox_containers, sandbox_image, uid_of_tests
+from tests.docker_support import BACKENDS, CORRECT_JOB, RUN_UID, make_pool, on_pool_of, sandbox_image
 
-# Test uids of our own (another checkout's suite may run beside this one on the same machine).
-_UID = 61000 + 40 * (os.getpid() % 50)
+_UID = RUN_UID  # and the next one: pools of two runners
 
 
 @pytest.fixture(params=BACKENDS)
@@ -42,70 +39,8 @@ def _job(program: str, tests: list[dict[str, Any]], time_s: float = 1.0, **extra
             "limits": {"time_s": time_s, "memory_mb": 256}, **extra}
 
 
-_CORRECT = _job("print(int(input()) * 2)", [{"stdin": "21", "expected": "42"}])
-
-
-def _pool_processes(pool: RunnerPool) -> list[int]:
-    """Every process of the pool's runners, in their namespaces or containers: the runner, its
-    zygote, the next job's init, and whatever is left of tests (which must be nothing)."""
-    pids: list[int] = []
-    for host in pool.hosts:
-        if isinstance(host, LocalHost) and host.proc is not None:
-            try:
-                children = psutil.Process(host.proc.pid).children(recursive=True)
-            except psutil.NoSuchProcess:
-                continue
-            for child in children:
-                try:
-                    if child.status() != psutil.STATUS_ZOMBIE:
-                        pids.append(child.pid)
-                except psutil.NoSuchProcess:
-                    pass
-        elif isinstance(host, DockerHost) and host.container is not None:
-            pids += [int(p[1]) for p in host.container.top()["Processes"]]
-    return pids
-
-
-async def _settled(pool: RunnerPool) -> list[int]:
-    """The pool's processes once the last job's init has torn its namespaces down (it does that
-    while the next job runs): three per runner."""
-    for _ in range(200):
-        pids = await asyncio.to_thread(_pool_processes, pool)
-        if len(pids) <= 3 * pool.size:
-            return pids
-        await asyncio.sleep(0.05)
-    return pids
-
-
 def on_pool(backend: str, size: int, go: Any) -> Any:
-    """Run `go(pool)` on a started pool; then check that no runner was replaced, that a correct
-    sample is still judged right, and that nothing of the tests (process, container) is left."""
-    seen: list[int] = []
-
-    async def run() -> Any:
-        pool = make_pool(backend, size, _UID)
-        await pool.start()
-        try:
-            result = await go(pool)
-            assert (await pool.execute(_CORRECT))["verdict"] == "AC"
-            assert pool.replaced == 0  # the runners survived their programs: no restart was needed
-            seen.extend(await _settled(pool))
-            assert len(seen) == 3 * size, seen  # runner, zygote, next job's init: no test is left
-            return result
-        finally:
-            await pool.close()
-
-    result = asyncio.run(run())
-    assert [pid for pid in seen if psutil.pid_exists(pid)] == []
-    if backend != "local-user":  # that account's uid is shared with whatever else runs as it
-        assert _uid_processes(uid_of_tests(backend, _UID)) == []
-    assert sandbox_containers(os.getpid()) == []
-    return result
-
-
-def _uid_processes(uid: int) -> list[str]:
-    out = subprocess.run(["ps", "-o", "pid=", "-u", str(uid)], capture_output=True, text=True)
-    return out.stdout.split()
+    return on_pool_of(backend, size, go, _UID)
 
 
 def run_hostile(backend: str, job: dict[str, Any]) -> dict[str, Any]:
@@ -371,7 +306,7 @@ def test_runner_death_is_retried_then_reported() -> None:
                         host.proc.kill()
             with pytest.raises(HostFailure):
                 await task
-            assert (await pool.execute(_CORRECT))["verdict"] == "AC"
+            assert (await pool.execute(CORRECT_JOB))["verdict"] == "AC"
         finally:
             await pool.close()
     asyncio.run(go())

@@ -13,7 +13,7 @@ import functools
 import sys
 from pathlib import Path
 
-from adapters.openrlhf.convert import code_tests, nemotron, science
+from adapters.openrlhf.convert import code_tests, competitive, nemotron, science
 from adapters.openrlhf.convert.chat import MODES
 from adapters.openrlhf.convert.rows import Converter, convert_files
 
@@ -25,7 +25,11 @@ DATASETS = {
     "swe": (nemotron.swe_task, "think", "nvidia/Nemotron-Cascade-RL-SWE"),
     "code": (code_tests.code_problem, "think", "competitive coding with unit tests (NeMo-Gym / TACO style)"),
     "mcq": (science.mcq_question, "think", "multiple-choice science (GPQA, MMLU-Pro style, NeMo-Gym mcqa)"),
+    "codeforces": (competitive.codeforces_problem, "think", "open-r1/codeforces (checkers, interactors, file I/O)"),
+    "codecontests": (competitive.codecontests_problem, "think", "deepmind/code_contests"),
+    "ioi": (competitive.ioi_problem, "think", "open-r1/ioi (subtasks with points, graders; tests via --tests)"),
 }
+_LIMIT_OPTIONS = {"instruction", "time_limit_s", "memory_mb"}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -47,22 +51,26 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--time-limit-s", type=float, help="code: per-test time limit in the label")
     parser.add_argument("--memory-mb", type=int, help="code: memory limit in the label")
     parser.add_argument("--seed", type=int, help="mcq: seed of the per-row option shuffle of GPQA rows (default 0)")
+    parser.add_argument("--tests", type=Path, action="append", default=[],
+                        help="codeforces, ioi: a file of tests kept apart from the problems (open-r1's "
+                             "test_cases_XXXX.parquet, ioi-test-cases); repeatable")
     return parser
 
 
 def converter(args: argparse.Namespace) -> Converter:
     func, default_mode, _ = DATASETS[args.dataset]
     options: dict[str, object] = {"mode": args.mode or default_mode}
-    allowed = {"math": {"instruction"}, "code": {"instruction", "time_limit_s", "memory_mb"},
-               "ifeval": {"group_size"}, "swe": {"max_prompt_chars"}, "rlhf": set(),
-               "mcq": {"instruction", "seed"}}[args.dataset]
-    for name in ("instruction", "group_size", "max_prompt_chars", "time_limit_s", "memory_mb", "seed"):
+    allowed = {"math": {"instruction"}, "code": _LIMIT_OPTIONS, "ifeval": {"group_size"},
+               "swe": {"max_prompt_chars"}, "rlhf": set(), "mcq": {"instruction", "seed"},
+               "codeforces": {"instruction", "tests"}, "codecontests": {"instruction"},
+               "ioi": {"instruction", "tests"}}[args.dataset]
+    for name in ("instruction", "group_size", "max_prompt_chars", "time_limit_s", "memory_mb", "seed", "tests"):
         value = getattr(args, name)
-        if value is None:
+        if value is None or value == []:
             continue
         if name not in allowed:
             raise SystemExit(f"--{name.replace('_', '-')} does not apply to {args.dataset}")
-        options[name] = value
+        options[name] = competitive.load_tests(value) if name == "tests" else value
     if args.group_size is not None and args.group_size < 2:
         raise SystemExit("--group-size must be at least 2 (the GRPO group size)")
     return functools.partial(func, **options)
@@ -71,16 +79,17 @@ def converter(args: argparse.Namespace) -> Converter:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     convert = converter(args)
-    for path in args.inputs:
+    for path in [*args.inputs, *args.tests]:
         if not path.is_file():
             raise SystemExit(f"{path}: no such file")
+    regroup = competitive.group_ioi_subtasks if args.dataset == "ioi" else None
     args.output.parent.mkdir(parents=True, exist_ok=True)
     with args.output.open("w") as out:
         if args.rejects:
             with args.rejects.open("w") as rejects:
-                report = convert_files(args.inputs, convert, out, rejects)
+                report = convert_files(args.inputs, convert, out, rejects, regroup)
         else:
-            report = convert_files(args.inputs, convert, out, None)
+            report = convert_files(args.inputs, convert, out, None, regroup)
     print(report.summary(f"{args.dataset} -> {args.output}"), file=sys.stderr)
     return 0 if report.accepted else 1
 

@@ -63,11 +63,17 @@ class Report:
 Converter = Callable[[dict[str, Any], int], dict[str, Any]]
 
 
-def convert_files(paths: list[Path], convert: Converter, out: IO[str], rejects: IO[str] | None) -> Report:
-    """Convert every row; `convert(row, accepted_so_far)` raises Reject for a bad row."""
+Regroup = Callable[[Iterator[tuple[int, Any]]], Iterator[tuple[int, Any]]]
+
+
+def convert_files(paths: list[Path], convert: Converter, out: IO[str], rejects: IO[str] | None,
+                  regroup: Regroup | None = None) -> Report:
+    """Convert every row; `convert(row, accepted_so_far)` raises Reject for a bad row. `regroup`
+    turns a file's rows into the rows to convert (a dataset with one row per subtask)."""
     report = Report()
     for path in paths:
-        for number, row in read_rows(path):
+        rows = read_rows(path)
+        for number, row in regroup(rows) if regroup else rows:
             try:
                 if isinstance(row, Reject):
                     raise row

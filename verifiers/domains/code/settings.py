@@ -85,9 +85,13 @@ class CodeSettings(BaseModel):
     )
     recycle_after: int = Field(1000, ge=0, description="Restart a runner after this many jobs; 0 never.")
     time_limit_s: float = Field(2.0, gt=0, le=60, description="Default CPU limit per test.")
-    memory_mb: int = Field(512, ge=32, le=16384, description="Default address-space limit per test.")
+    memory_mb: int = Field(512, ge=32, le=16384, description="Default memory limit per test (resident, summed).")
     output_bytes: int = Field(16 << 20, ge=1024, description="More stdout than this is OLE.")
     max_tests: int = Field(1000, ge=1, description="A label with more tests is an error.")
+    stack_mb: int = Field(256, ge=8, le=1024, description="Stack of every program (Codeforces gives 256 MB).")
+    testlib_header: str | None = Field(
+        None, description="Path of testlib.h for labels whose judge programs include it; never downloaded."
+    )
     max_response_chars: int = Field(200_000, ge=1000, description="Code is taken from this many trailing characters.")
     local: CodeLocalSettings = Field(default_factory=CodeLocalSettings)
     docker: CodeDockerSettings = Field(default_factory=CodeDockerSettings)
