@@ -1164,6 +1164,9 @@ def _test_process(box: Sandbox, fds: list[int], workdir: str) -> None:
 # packet, file descriptors riding along, no framing to get out of step.
 
 _MAX_MESSAGE = 1 << 20
+# The most fds one message may carry (the kernel's SCM_MAX_FD): a spawn with a grader's files, the
+# files of a compiled judge handed over. Fewer received than sent would pair names with wrong files.
+_MAX_FDS = 253
 
 
 def send_message(sock: socket.socket, message: dict[str, Any], fds: list[int] | None = None) -> None:
@@ -1222,7 +1225,7 @@ class JobInitProcess:
                     self._report_ends()
                     continue
                 try:
-                    message, fds = recv_message(self.sock, 16)
+                    message, fds = recv_message(self.sock, _MAX_FDS)
                 except (OSError, ValueError):
                     message, fds = None, []
                 if message is None:
@@ -1676,7 +1679,7 @@ class JobInit:
 
     def _recv(self) -> tuple[dict[str, Any], list[int]]:
         try:
-            message, fds = recv_message(self.sock, 32)
+            message, fds = recv_message(self.sock, _MAX_FDS)
         except (OSError, ValueError) as exc:
             raise RuntimeError(f"the job init stopped answering: {exc!r}") from exc
         if message is None:
