@@ -2310,8 +2310,10 @@ def judge(job: Job, test: Test, raw: Outcome, check: Callable[[Test, bytes], Che
 
 
 def _resources(job: Job, raw: Outcome) -> TestResult:
-    """CPU, wall and memory of the program; with a verdict when it went over a limit (OLE > TLE >
-    MLE), or when it crashed on the way there (a signal near the limit, an allocation failure)."""
+    """CPU, wall and memory of the program; with a verdict when it went over a limit, or when it
+    crashed on the way there (a signal near the limit, an allocation failure). A test the watcher
+    stopped gets the verdict of the limit it saw crossed first: memory that the CPU of the killed
+    processes' last moments then pushes over the time limit is still MLE. Otherwise OLE > TLE > MLE."""
     limits = job["limits"]
     out: TestResult = {
         "score": 0.0,
@@ -2324,6 +2326,8 @@ def _resources(job: Job, raw: Outcome) -> TestResult:
     time_limit, mem_kb = float(limits["time_s"]), int(limits["memory_mb"]) * 1024
     if raw.stopped == "ole":
         out["verdict"] = Verdict.OLE.value
+    elif raw.stopped == "memory":
+        out["verdict"] = Verdict.MLE.value
     elif (
         raw.stopped in ("wall", "cpu")
         or sig == signal.SIGXCPU
@@ -2333,11 +2337,7 @@ def _resources(job: Job, raw: Outcome) -> TestResult:
         out["verdict"] = Verdict.TLE.value
         if raw.stopped == "wall" and raw.cpu < time_limit:
             out["detail"] = f"idle: {raw.cpu:.2f} s of CPU in {raw.wall:.1f} s (waiting for input that never came?)"
-    elif (
-        raw.stopped == "memory"
-        or any(marker in stderr for marker in _OUT_OF_MEMORY)
-        or (sig and raw.memory_kb >= 0.9 * mem_kb)
-    ):
+    elif any(marker in stderr for marker in _OUT_OF_MEMORY) or (sig and raw.memory_kb >= 0.9 * mem_kb):
         out["verdict"] = Verdict.MLE.value
     return out
 
