@@ -9,8 +9,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import errno
 import logging
 import math
+import os
 import sys
 import time
 import tomllib
@@ -135,6 +137,9 @@ async def score_command(
     reported (exit 2) before anything is scored, rather than after hours of scoring."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     console = Console(stderr=True)
+    for path in (dst, report_path):
+        if path is not None:
+            _check_writable(path)
     report = Report(src, settings.health)
     started = time.perf_counter()
     with contextlib.ExitStack() as outputs:
@@ -159,6 +164,20 @@ async def score_command(
             report_out.write(report.html(elapsed_total))
             console.print(f"report: {report_path}")
     return 0
+
+
+def _check_writable(path: Path) -> None:
+    """UsageError if `path` cannot be created or written, checked before the engine starts: its pools
+    take seconds to start and log as they do, and the error must be the one line the user sees. The
+    file itself is created only once every input line is known to be good (`_create`)."""
+    parent = path.parent
+    if not parent.is_dir():
+        problem = OSError(errno.ENOENT, os.strerror(errno.ENOENT), str(path))
+    elif not os.access(path if path.exists() else parent, os.W_OK):
+        problem = OSError(errno.EACCES, os.strerror(errno.EACCES), str(path))
+    else:
+        return
+    raise UsageError(f"cannot write {path}: {problem}")
 
 
 def _create(path: Path, mode: str) -> IO[Any]:
